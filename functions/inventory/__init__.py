@@ -1,0 +1,1 @@
+"""Inventory reservation service: stock levels, holds with exact expiry, and low-stock alerts."""

@@ -1,0 +1,94 @@
+"""What every REST function shares: the resolver, CORS, caller scopes and the error mapping.
+
+All errors leave in one shape, `{"error": {"code", "message", "details"}}`. Domain errors map to
+statuses through `inventory.errors.HTTP_STATUS`; request validation failures are 400 (not
+Powertools' default 422) and name each field; anything unexpected is a 500 that says nothing
+about internals.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from inventory.config import ApiSettings
+from inventory.domain.api_keys import Scope
+from inventory.errors import Forbidden, InventoryError, error_body, http_status
+
+logger = Logger(child=True)
+
+API_KEY_HEADER = "x-api-key"
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        status_code=status,
+        content_type="application/json",
+        body=json.dumps(body, default=str),
+        headers=headers or {},
+    )
+
+
+def _field_name(location: Any) -> str:
+    parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [{"field": _field_name(e.get("loc", ())), "problem": str(e.get("msg", "invalid"))} for e in errors]
+
+
+def make_resolver(settings: ApiSettings) -> APIGatewayRestResolver:
+    origins = settings.allowed_origins
+    cors = CORSConfig(
+        allow_origin=origins[0] if origins else "",
+        extra_origins=origins[1:],
+        allow_headers=[API_KEY_HEADER, "If-Match", "Content-Type"],
+        expose_headers=["ETag"],
+        max_age=600,
+    )
+    app = APIGatewayRestResolver(enable_validation=True, cors=cors if origins else None)
+
+    @app.exception_handler(InventoryError)
+    def _domain_error(error: InventoryError) -> Response:
+        return json_response(http_status(error), error_body(error.code, error.message, error.details))
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(error: RequestValidationError) -> Response:
+        details = validation_details(list(error.errors()))
+        first = details[0] if details else {"field": "body", "problem": "invalid"}
+        message = f"{first['field']}: {first['problem']}"
+        return json_response(400, error_body("VALIDATION_FAILED", message, {"fields": details}))
+
+    @app.not_found
+    def _no_route(_error: NotFoundError) -> Response:
+        return json_response(404, error_body("NOT_FOUND", "no such resource"))
+
+    @app.exception_handler(json.JSONDecodeError)
+    def _malformed_json(_error: json.JSONDecodeError) -> Response:
+        return json_response(400, error_body("VALIDATION_FAILED", "body: is not valid JSON", {"fields": []}))
+
+    return app
+
+
+__all__ = ["Scope", "caller_scope", "json_response", "make_resolver", "require_scope"]
+
+
+def caller_scope(app: APIGatewayRestResolver) -> Scope | None:
+    context = app.current_event.request_context.authorizer.raw_event or {}
+    try:
+        return Scope(context.get("scope", ""))
+    except ValueError:
+        return None
+
+
+def require_scope(app: APIGatewayRestResolver, needed: Scope) -> None:
+    """The authorizer proves who the caller is; each route states which scope it needs."""
+    scope = caller_scope(app)
+    if scope is None or (needed is Scope.ADMIN and scope is not Scope.ADMIN):
+        raise Forbidden("this API key may not perform this operation", required_scope=needed.value)

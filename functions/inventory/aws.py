@@ -1,0 +1,22 @@
+"""boto3 resources for handlers. Built once per sandbox; the endpoint comes from the environment
+(`AWS_ENDPOINT_URL` locally), never from code."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+_CONFIG = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=2, read_timeout=10)
+
+
+@cache
+def dynamodb_table(name: str) -> Any:
+    return boto3.resource("dynamodb", config=_CONFIG).Table(name)
+
+
+@cache
+def client(service: str) -> Any:
+    return boto3.client(service, config=_CONFIG)

@@ -1,0 +1,73 @@
+"""Pydantic models shared by the domain, the store and the handlers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+DEFAULT_WAREHOUSE = "main"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class StockStatus(StrEnum):
+    IN_STOCK = "IN_STOCK"
+    LOW_STOCK = "LOW_STOCK"
+    OUT_OF_STOCK = "OUT_OF_STOCK"
+
+
+def stock_status(available: int, threshold_level: int) -> StockStatus:
+    """0 available is out of stock; at or below the threshold is low; anything above is in stock."""
+    if available <= 0:
+        return StockStatus.OUT_OF_STOCK
+    if available <= threshold_level:
+        return StockStatus.LOW_STOCK
+    return StockStatus.IN_STOCK
+
+
+class StockRecord(BaseModel):
+    """Stock of one product in one warehouse. Invariant: 0 <= reserved_count <= stock_count."""
+
+    model_config = ConfigDict(frozen=True)
+
+    product_id: str
+    warehouse_id: str
+    stock_count: int = Field(ge=0, description="Units on hand, including reserved ones")
+    reserved_count: int = Field(ge=0, description="Units held by open reservations")
+    threshold_level: int = Field(ge=0, description="Available units at or below which stock is LOW_STOCK")
+    category: str | None = None
+    last_updated: str = Field(description="ISO 8601 time of the last change")
+    version: int = Field(ge=1, description="Raised by every admin change, adjustment and fulfilment")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def available(self) -> int:
+        return self.stock_count - self.reserved_count
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status(self) -> StockStatus:
+        return stock_status(self.available, self.threshold_level)
+
+
+class StockTotals(BaseModel):
+    stock_count: int
+    reserved_count: int
+    available: int
+    status: StockStatus
+
+
+class InventoryView(BaseModel):
+    """A product's stock across its warehouses, as shoppers and admins read it."""
+
+    product_id: str
+    warehouses: list[StockRecord]
+    totals: StockTotals

@@ -1,0 +1,110 @@
+"""`make run`: starts the whole system locally in the foreground until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import boto3
+
+from local_stack.demo_data import load_demo_catalogue
+from local_stack.stack import (
+    DEFAULT_ADMIN_KEY,
+    DEFAULT_STOREFRONT_KEY,
+    ROOT,
+    LocalStack,
+    StackOptions,
+    key_hash,
+)
+
+
+def local_parameters(admin_key: str, storefront_key: str, api_url: str) -> dict[str, str]:
+    """Template parameters for a local stack: hashes of the local keys, and CORS for the local pages."""
+    return {
+        "AdminKeyHashes": key_hash(admin_key),
+        "StorefrontKeyHashes": key_hash(storefront_key),
+        "CorsAllowedOrigins": api_url,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local_stack", description=__doc__)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 3000)))
+    parser.add_argument("--aws-port", type=int, default=int(os.environ.get("AWS_PORT", 4566)))
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--fresh", action="store_true", help="start empty: ignore and replace saved data")
+    parser.add_argument("--no-demo", action="store_true", help="do not load the demo catalogue")
+    parser.add_argument("--state-file", type=Path, default=ROOT / ".local" / "state.json")
+    parser.add_argument("--schedule-every", type=float, default=None,
+                        help="run every scheduled function this often (seconds) instead of its schedule")
+    parser.add_argument("--quiet", action="store_true", help="do not echo function logs")
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    admin_key = os.environ.get("INVENTORY_ADMIN_KEY", DEFAULT_ADMIN_KEY)
+    storefront_key = os.environ.get("INVENTORY_STOREFRONT_KEY", DEFAULT_STOREFRONT_KEY)
+    api_url = f"http://{args.host}:{args.port}"
+    if args.fresh:
+        args.state_file.unlink(missing_ok=True)
+    first_start = not args.state_file.exists()
+
+    def echo(function: str, line: str) -> None:
+        if not args.quiet:
+            print(f"[{function}] {line}", file=sys.stderr, flush=True)
+
+    options = StackOptions(
+        host=args.host,
+        port=args.port,
+        aws_port=args.aws_port,
+        state_file=args.state_file,
+        parameter_overrides=local_parameters(admin_key, storefront_key, api_url),
+        schedule_every=args.schedule_every,
+        log_sink=echo,
+    )
+    stack = LocalStack(options)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    stack.start()
+    try:
+        assert stack.model is not None
+        if first_start and not args.no_demo and not args.fresh:
+            table = boto3.resource(
+                "dynamodb", endpoint_url=stack.aws_url, region_name=options.region,
+                aws_access_key_id="local", aws_secret_access_key="local",
+            ).Table(stack.model.tables["InventoryTable"])
+            count = load_demo_catalogue(table)
+            stack.save()
+            logging.getLogger("local_stack").info("loaded the demo catalogue: %d stock records", count)
+        print(
+            "\n".join(
+                [
+                    "",
+                    "Checkout inventory is running locally.",
+                    f"  REST API + web pages : {stack.api_url}  (admin panel: {stack.api_url}/admin-panel.html)",
+                    f"  AWS endpoint (moto)  : {stack.aws_url}  (region {options.region}, any credentials)",
+                    f"  Admin API key        : {admin_key}",
+                    f"  Storefront API key   : {storefront_key}",
+                    f"  Data file            : {args.state_file}",
+                    f"  Try: curl -H 'x-api-key: {storefront_key}' {stack.api_url}/inventory/SKU-MUG-CERAMIC",
+                    "Press Ctrl-C to stop.",
+                    "",
+                ]
+            ),
+            flush=True,
+        )
+        stopped.wait()
+    finally:
+        print("Stopping (saving data)...", flush=True)
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,56 @@
+"""A demo catalogue for `make run`: a few dozen products in two warehouses, some low or out of stock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inventory.models import StockRecord, iso, utc_now
+from inventory.store.stock_records import DynamoStockRecordStore
+
+WAREHOUSES = ("main", "east")
+_CATEGORIES = {
+    "apparel": ["tshirt-basic", "hoodie-zip", "socks-wool", "cap-logo", "jacket-rain", "scarf-knit"],
+    "footwear": ["runner-pro", "trail-max", "sandal-lite", "boot-winter", "sneaker-classic", "slipper-home"],
+    "electronics": ["earbuds-x", "charger-65w", "cable-usbc", "speaker-mini", "powerbank-10k", "watch-fit"],
+    "home": ["mug-ceramic", "lamp-desk", "pillow-memory", "towel-bath", "candle-soy", "vase-glass"],
+    "outdoor": ["tent-2p", "bottle-steel", "backpack-30l", "lantern-led", "hammock-trek", "stove-camp"],
+    "books": ["novel-sea", "cookbook-veg", "atlas-world", "guide-birds", "poetry-moon", "comic-hero"],
+}
+
+
+def demo_records() -> list[StockRecord]:
+    now = iso(utc_now())
+    records = []
+    for c_index, (category, products) in enumerate(sorted(_CATEGORIES.items())):
+        for p_index, name in enumerate(products):
+            product_id = f"SKU-{name.upper()}"
+            for w_index, warehouse in enumerate(WAREHOUSES):
+                seed = c_index * 7 + p_index * 3 + w_index
+                threshold = 5 + seed % 6
+                if seed % 11 == 0:
+                    stock = 0  # out of stock
+                elif seed % 5 == 0:
+                    stock = threshold - 2  # low
+                else:
+                    stock = 20 + (seed * 13) % 180
+                records.append(
+                    StockRecord(
+                        product_id=product_id,
+                        warehouse_id=warehouse,
+                        stock_count=max(stock, 0),
+                        reserved_count=0,
+                        threshold_level=threshold,
+                        category=category,
+                        last_updated=now,
+                        version=1,
+                    )
+                )
+    return records
+
+
+def load_demo_catalogue(inventory_table: Any) -> int:
+    store = DynamoStockRecordStore(inventory_table)
+    records = demo_records()
+    for record in records:
+        store.create(record)
+    return len(records)

@@ -1,0 +1,251 @@
+"""Event-source pollers: what Lambda's event source mappings and EventBridge do on AWS.
+
+moto stores SQS messages, stream records and schedules but never hands them to our functions, so
+the local stack polls them itself and invokes the template's functions with events shaped like
+the real ones. Schedules may be sped up (`--schedule-every`) so demos need not wait 15 minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from local_stack.cfn import ACCOUNT_ID
+from local_stack.lambda_runtime import LambdaRuntime
+from local_stack.provision import EventSource, StackModel
+
+log = logging.getLogger("local_stack")
+
+_RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def _cron_field_matches(spec: str, value: int) -> bool:
+    if spec in ("*", "?"):
+        return True
+    for part in spec.split(","):
+        step = 1
+        if "/" in part:
+            part, step_text = part.split("/", 1)
+            step = int(step_text)
+        if part in ("*", ""):
+            low, high = 0, 10_000
+        elif "-" in part:
+            low, high = (int(x) for x in part.split("-", 1))
+        else:
+            low = high = int(part)
+            if step != 1:
+                high = 10_000
+        if low <= value <= high and (value - low) % step == 0:
+            return True
+    return False
+
+
+def next_fire(expression: str, after: datetime) -> datetime:
+    """Next time an EventBridge `rate(...)` or `cron(min hour dom month dow year)` fires."""
+    expression = expression.strip()
+    rate = _RATE.match(expression)
+    if rate:
+        return after + timedelta(seconds=int(rate.group(1)) * _UNIT_SECONDS[rate.group(2).rstrip("s")])
+    if expression.startswith("cron(") and expression.endswith(")"):
+        fields = expression[5:-1].split()
+        if len(fields) != 6:
+            raise ValueError(f"cron needs 6 fields: {expression}")
+        minute, hour, dom, month, dow, _year = fields
+        candidate = after.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        for _ in range(366 * 24 * 60):
+            aws_dow = (candidate.isoweekday() % 7) + 1  # EventBridge: 1 = Sunday
+            if (
+                _cron_field_matches(minute, candidate.minute)
+                and _cron_field_matches(hour, candidate.hour)
+                and _cron_field_matches(dom, candidate.day)
+                and _cron_field_matches(month, candidate.month)
+                and _cron_field_matches(dow, aws_dow)
+            ):
+                return candidate
+            candidate += timedelta(minutes=1)
+        raise ValueError(f"cron never fires within a year: {expression}")
+    raise ValueError(f"unsupported schedule expression: {expression}")
+
+
+class EventSourcePollers:
+    def __init__(self, model: StackModel, runtime: LambdaRuntime, clients: Any, schedule_every: float | None) -> None:
+        self.model = model
+        self.runtime = runtime
+        self.clients = clients
+        self.schedule_every = schedule_every
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.deliveries: dict[str, int] = {}
+
+    def start(self) -> None:
+        for source in self.model.event_sources:
+            if source.properties.get("Enabled", True) is False or source.properties.get("State") == "DISABLED":
+                continue
+            target = {"sqs": self._poll_sqs, "stream": self._poll_stream, "schedule": self._run_schedule}[source.kind]
+            thread = threading.Thread(target=self._guard, args=(target, source), daemon=True,
+                                      name=f"{source.kind}:{source.function}.{source.name}")
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def _guard(self, target: Any, source: EventSource) -> None:
+        while not self._stop.is_set():
+            try:
+                target(source)
+                return
+            except Exception:
+                if self._stop.is_set():
+                    return
+                log.exception("event source %s.%s failed; retrying", source.function, source.name)
+                self._stop.wait(1.0)
+
+    def _count(self, source: EventSource) -> None:
+        key = f"{source.function}.{source.name}"
+        self.deliveries[key] = self.deliveries.get(key, 0) + 1
+
+    # -- schedules -------------------------------------------------------------------------------
+    def _run_schedule(self, source: EventSource) -> None:
+        props = source.properties
+        expression = props.get("Schedule") or props.get("ScheduleExpression")
+        while not self._stop.is_set():
+            now = datetime.now(UTC)
+            fire = now + timedelta(seconds=self.schedule_every) if self.schedule_every else next_fire(expression, now)
+            if self._stop.wait((fire - now).total_seconds()):
+                return
+            if "Input" in props:
+                event = json.loads(props["Input"]) if isinstance(props["Input"], str) else props["Input"]
+            else:
+                event = {
+                    "version": "0",
+                    "id": str(uuid.uuid4()),
+                    "detail-type": "Scheduled Event",
+                    "source": "aws.events",
+                    "account": ACCOUNT_ID,
+                    "time": fire.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "region": self.model.region,
+                    "resources": [f"arn:aws:events:{self.model.region}:{ACCOUNT_ID}:rule/{source.function}{source.name}"],
+                    "detail": {},
+                }
+            result = self.runtime.invoke(source.function, event)
+            self._count(source)
+            if result.function_error:
+                log.warning("scheduled %s failed: %s", source.function, result.payload[:500])
+
+    # -- SQS -------------------------------------------------------------------------------------
+    def _poll_sqs(self, source: EventSource) -> None:
+        props = source.properties
+        queue_arn = props["Queue"]
+        queue_name = queue_arn.rsplit(":", 1)[-1]
+        sqs = self.clients("sqs")
+        url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+        batch = int(props.get("BatchSize", 10))
+        partial = "ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or [])
+        while not self._stop.is_set():
+            received = sqs.receive_message(
+                QueueUrl=url,
+                MaxNumberOfMessages=min(batch, 10),
+                WaitTimeSeconds=1,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            ).get("Messages", [])
+            if not received:
+                continue
+            records = [
+                {
+                    "messageId": m["MessageId"],
+                    "receiptHandle": m["ReceiptHandle"],
+                    "body": m["Body"],
+                    "attributes": m.get("Attributes", {}),
+                    "messageAttributes": {
+                        k: {
+                            "stringValue": v.get("StringValue"),
+                            "binaryValue": v.get("BinaryValue"),
+                            "stringListValues": [],
+                            "binaryListValues": [],
+                            "dataType": v["DataType"],
+                        }
+                        for k, v in (m.get("MessageAttributes") or {}).items()
+                    },
+                    "md5OfBody": m["MD5OfBody"],
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": queue_arn,
+                    "awsRegion": self.model.region,
+                }
+                for m in received
+            ]
+            result = self.runtime.invoke(source.function, {"Records": records})
+            self._count(source)
+            if result.function_error:
+                log.warning("%s failed on an SQS batch; messages return after their visibility timeout",
+                            source.function)
+                continue
+            failed: set[str] = set()
+            if partial:
+                reply = json.loads(result.payload or b"null") or {}
+                failed = {f["itemIdentifier"] for f in reply.get("batchItemFailures", [])}
+            done = [{"Id": str(i), "ReceiptHandle": r["receiptHandle"]}
+                    for i, r in enumerate(records) if r["messageId"] not in failed]
+            if done:
+                sqs.delete_message_batch(QueueUrl=url, Entries=done)
+
+    # -- DynamoDB streams ------------------------------------------------------------------------
+    def _poll_stream(self, source: EventSource) -> None:
+        props = source.properties
+        stream_arn = props["Stream"]
+        streams = self.clients("dynamodbstreams")
+        batch = int(props.get("BatchSize", 100))
+        start = props.get("StartingPosition", "LATEST")
+        max_retries = int(props.get("MaximumRetryAttempts", 3))
+        iterators: dict[str, str | None] = {}
+        while not self._stop.is_set():
+            shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+            for shard in shards:
+                shard_id = shard["ShardId"]
+                if shard_id not in iterators:
+                    iterators[shard_id] = streams.get_shard_iterator(
+                        StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType=start
+                    )["ShardIterator"]
+            progressed = False
+            for shard_id, iterator in list(iterators.items()):
+                if iterator is None:
+                    continue
+                page = streams.get_records(ShardIterator=iterator, Limit=batch)
+                records = page.get("Records", [])
+                if records:
+                    progressed = True
+                    for record in records:
+                        record["eventSourceARN"] = stream_arn
+                        record.setdefault("awsRegion", self.model.region)
+                        ddb = record.get("dynamodb", {})
+                        if "ApproximateCreationDateTime" in ddb and not isinstance(ddb["ApproximateCreationDateTime"], (int, float)):
+                            ddb["ApproximateCreationDateTime"] = int(ddb["ApproximateCreationDateTime"].timestamp())
+                    self._deliver_stream_batch(source, records, max_retries)
+                iterators[shard_id] = page.get("NextShardIterator")
+            if not progressed:
+                self._stop.wait(0.2)
+
+    def _deliver_stream_batch(self, source: EventSource, records: list[dict[str, Any]], max_retries: int) -> None:
+        for attempt in range(max_retries + 1):
+            result = self.runtime.invoke(source.function, {"Records": json.loads(json.dumps(records, default=str))})
+            self._count(source)
+            if not result.function_error:
+                reply = json.loads(result.payload or b"null") or {}
+                failures = reply.get("batchItemFailures") if isinstance(reply, dict) else None
+                if not failures:
+                    return
+                first = int(failures[0]["itemIdentifier"])
+                records = [r for r in records if int(r["dynamodb"].get("SequenceNumber", "0")) >= first]
+            if self._stop.wait(min(2**attempt * 0.2, 5)):
+                return
+        log.error("%s: stream batch dropped after %d retries", source.function, max_retries)

@@ -1,0 +1,237 @@
+"""The whole local system in one object: AWS endpoint, REST API, function runtime, pollers, data.
+
+Used by `python -m local_stack` (make run), by the integration and e2e tests and by `invoke`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from local_stack import persistence
+from local_stack.aws_endpoint import AwsEndpoint, SnsFeed
+from local_stack.event_sources import EventSourcePollers
+from local_stack.lambda_runtime import LambdaRuntime, LogSink
+from local_stack.provision import Provisioner, StackModel
+from local_stack.rest_api import RestApiGateway
+
+log = logging.getLogger("local_stack")
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_ADMIN_KEY = "local-admin-key"
+DEFAULT_STOREFRONT_KEY = "local-storefront-key"
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass
+class StackOptions:
+    template: Path = ROOT / "template.yaml"
+    host: str = "127.0.0.1"
+    port: int = 3000
+    aws_port: int = 4566
+    region: str = "us-east-1"
+    stack_name: str = "local"
+    parameter_overrides: dict[str, Any] = field(default_factory=dict)
+    state_file: Path | None = None  # None: nothing persisted
+    frontend_dir: Path | None = ROOT / "frontend"
+    schedule_every: float | None = None  # seconds; None = the template's own schedule
+    snapshot_every: float = 2.0
+    log_sink: LogSink | None = None
+    run_event_sources: bool = True
+
+
+class LocalStack:
+    def __init__(self, options: StackOptions) -> None:
+        self.options = options
+        self.feed = SnsFeed()
+        self.aws_url = f"http://{options.host}:{options.aws_port}"
+        self.api_url = f"http://{options.host}:{options.port}"
+        self.runtime: LambdaRuntime | None = None
+        self.model: StackModel | None = None
+        self._servers: list[BaseWSGIServer] = []
+        self._threads: list[threading.Thread] = []
+        self._stop = threading.Event()
+        self.pollers: EventSourcePollers | None = None
+        self.endpoint: AwsEndpoint | None = None
+        self.restored_items = 0
+
+    # -- clients ---------------------------------------------------------------------------------
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.aws_url,
+            region_name=self.options.region,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+            config=Config(retries={"max_attempts": 2, "mode": "standard"}),
+        )
+
+    def function_environment(self) -> dict[str, str]:
+        """What every local sandbox gets besides the template's own variables."""
+        return {
+            "AWS_REGION": self.options.region,
+            "AWS_DEFAULT_REGION": self.options.region,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_ENDPOINT_URL": self.aws_url,
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "TZ": "UTC",
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            # There is no X-Ray daemon locally; traces are a deployment concern.
+            "POWERTOOLS_TRACE_DISABLED": "true",
+        }
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def _serve(self, app: Callable[..., Any], port: int, name: str) -> BaseWSGIServer:
+        server = make_server(self.options.host, port, app, threaded=True)
+        server.daemon_threads = True  # type: ignore[attr-defined]
+        thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+        thread.start()
+        self._servers.append(server)
+        self._threads.append(thread)
+        return server
+
+    def start(self) -> LocalStack:
+        opts = self.options
+        # moto's Step Functions executor calls Lambda (and other services) on MOTO_PORT.
+        os.environ["MOTO_PORT"] = str(opts.aws_port)
+        os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
+        self.runtime = LambdaRuntime(self.function_environment(), opts.log_sink)
+        self.endpoint = AwsEndpoint(self.runtime, self.feed)
+        self._serve(self.endpoint, opts.aws_port, "aws-endpoint")
+        self._configure_moto()
+
+        provisioner = Provisioner(opts.template, self.aws_url, opts.region, opts.stack_name, opts.parameter_overrides)
+        self.model = provisioner.build_model()
+        provisioner.create_resources()
+        for spec in self.model.functions.values():
+            self.runtime.register(spec)
+        self._restore()
+
+        gateway = RestApiGateway(
+            self.model,
+            self.runtime,
+            self.feed,
+            opts.frontend_dir,
+            extra_routes={
+                "/_local/health": lambda _r: {"status": "ok"},
+                "/_local/sns": lambda r: {"messages": self.feed.messages(r.args.get("topic_arn"))},
+                "/_local/stack": lambda _r: self.describe(),
+            },
+        )
+        self._serve(gateway, opts.port, "rest-api")
+        if opts.run_event_sources:
+            self.pollers = EventSourcePollers(self.model, self.runtime, self.client, opts.schedule_every)
+            self.pollers.start()
+        if opts.state_file is not None:
+            thread = threading.Thread(target=self._snapshot_loop, name="snapshots", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def _configure_moto(self) -> None:
+        body = json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode()
+        request = urllib.request.Request(
+            f"{self.aws_url}/moto-api/config", data=body, method="POST", headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - our own loopback server
+            response.read()
+
+    def _restore(self) -> None:
+        if self.options.state_file is None or self.model is None:
+            return
+        data = persistence.read(self.options.state_file)
+        if data is None:
+            return
+        self.restored_items = persistence.restore_tables(self.client("dynamodb"), data, list(self.model.tables.values()))
+        self.feed.restore(data.get("sns_messages", []))
+        log.info("restored %d items from %s", self.restored_items, self.options.state_file)
+
+    def save(self) -> None:
+        if self.options.state_file is None or self.model is None:
+            return
+        data = persistence.snapshot(self.client("dynamodb"), list(self.model.tables.values()), self.feed.messages())
+        persistence.write_atomically(self.options.state_file, data)
+
+    def _snapshot_loop(self) -> None:
+        assert self.endpoint is not None
+        saved_writes, saved_messages = -1, -1
+        while not self._stop.wait(self.options.snapshot_every):
+            writes, messages = self.endpoint.dynamodb_writes, len(self.feed.messages())
+            if (writes, messages) != (saved_writes, saved_messages):
+                try:
+                    self.save()
+                    saved_writes, saved_messages = writes, messages
+                except Exception:
+                    log.exception("snapshot failed; will retry")
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self.pollers:
+            self.pollers.stop()
+        if self.options.state_file is not None:
+            try:
+                self.save()
+            except Exception:
+                log.exception("final snapshot failed")
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()
+        if self.runtime:
+            self.runtime.shutdown()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def describe(self) -> dict[str, Any]:
+        assert self.model is not None
+        return {
+            "api_url": self.api_url,
+            "aws_endpoint_url": self.aws_url,
+            "region": self.options.region,
+            "functions": {lid: spec.name for lid, spec in self.model.functions.items()},
+            "tables": self.model.tables,
+            "topics": self.model.topics,
+            "queues": self.model.queues,
+            "state_machines": self.model.state_machines,
+            "routes": [
+                {"method": r.method, "path": r.path, "function": r.function, "authorizer": r.authorizer}
+                for api in self.model.apis.values()
+                for r in api.routes
+            ],
+            "outputs": self.model.outputs,
+        }
+
+    def wait_until_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.api_url}/_local/health", timeout=2) as r:  # noqa: S310
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.1)
+        raise TimeoutError("local stack did not become ready")
