@@ -19,17 +19,8 @@ from local_stack.stack import (
     ROOT,
     LocalStack,
     StackOptions,
-    key_hash,
+    local_parameters,
 )
-
-
-def local_parameters(admin_key: str, storefront_key: str, api_url: str) -> dict[str, str]:
-    """Template parameters for a local stack: hashes of the local keys, and CORS for the local pages."""
-    return {
-        "AdminKeyHashes": key_hash(admin_key),
-        "StorefrontKeyHashes": key_hash(storefront_key),
-        "CorsAllowedOrigins": api_url,
-    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,13 +31,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fresh", action="store_true", help="start empty: ignore and replace saved data")
     parser.add_argument("--no-demo", action="store_true", help="do not load the demo catalogue")
     parser.add_argument("--state-file", type=Path, default=ROOT / ".local" / "state.json")
-    parser.add_argument("--schedule-every", type=float, default=None,
-                        help="run every scheduled function this often (seconds) instead of its schedule")
+    parser.add_argument(
+        "--schedule-every",
+        type=float,
+        default=None,
+        help="run every scheduled function this often (seconds) instead of its schedule",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not echo function logs")
+    parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
+    parser.add_argument(
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="template parameter override (repeatable)",
+    )
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     admin_key = os.environ.get("INVENTORY_ADMIN_KEY", DEFAULT_ADMIN_KEY)
     storefront_key = os.environ.get("INVENTORY_STOREFRONT_KEY", DEFAULT_STOREFRONT_KEY)
     api_url = f"http://{args.host}:{args.port}"
@@ -58,12 +60,17 @@ def main(argv: list[str] | None = None) -> int:
         if not args.quiet:
             print(f"[{function}] {line}", file=sys.stderr, flush=True)
 
+    overrides = local_parameters(args.template, admin_key, storefront_key, api_url)
+    for item in args.parameter:
+        key, _, value = item.partition("=")
+        overrides[key] = value
     options = StackOptions(
+        template=args.template,
         host=args.host,
         port=args.port,
         aws_port=args.aws_port,
         state_file=args.state_file,
-        parameter_overrides=local_parameters(admin_key, storefront_key, api_url),
+        parameter_overrides=overrides,
         schedule_every=args.schedule_every,
         log_sink=echo,
     )
@@ -74,10 +81,13 @@ def main(argv: list[str] | None = None) -> int:
     stack.start()
     try:
         assert stack.model is not None
-        if first_start and not args.no_demo and not args.fresh:
+        if first_start and not args.no_demo and not args.fresh and "InventoryTable" in stack.model.tables:
             table = boto3.resource(
-                "dynamodb", endpoint_url=stack.aws_url, region_name=options.region,
-                aws_access_key_id="local", aws_secret_access_key="local",
+                "dynamodb",
+                endpoint_url=stack.aws_url,
+                region_name=options.region,
+                aws_access_key_id="local",
+                aws_secret_access_key="local",
             ).Table(stack.model.tables["InventoryTable"])
             count = load_demo_catalogue(table)
             stack.save()
@@ -87,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
                 [
                     "",
                     "Checkout inventory is running locally.",
-                    f"  REST API + web pages : {stack.api_url}  (admin panel: {stack.api_url}/admin-panel.html)",
+                    f"  REST API + web pages : {stack.api_url}  (admin: {stack.api_url}/admin-panel.html)",
                     f"  AWS endpoint (moto)  : {stack.aws_url}  (region {options.region}, any credentials)",
                     f"  Admin API key        : {admin_key}",
                     f"  Storefront API key   : {storefront_key}",

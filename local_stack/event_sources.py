@@ -11,7 +11,6 @@ import json
 import logging
 import re
 import threading
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -75,7 +74,9 @@ def next_fire(expression: str, after: datetime) -> datetime:
 
 
 class EventSourcePollers:
-    def __init__(self, model: StackModel, runtime: LambdaRuntime, clients: Any, schedule_every: float | None) -> None:
+    def __init__(
+        self, model: StackModel, runtime: LambdaRuntime, clients: Any, schedule_every: float | None
+    ) -> None:
         self.model = model
         self.runtime = runtime
         self.clients = clients
@@ -86,11 +87,20 @@ class EventSourcePollers:
 
     def start(self) -> None:
         for source in self.model.event_sources:
-            if source.properties.get("Enabled", True) is False or source.properties.get("State") == "DISABLED":
+            if (
+                source.properties.get("Enabled", True) is False
+                or source.properties.get("State") == "DISABLED"
+            ):
                 continue
-            target = {"sqs": self._poll_sqs, "stream": self._poll_stream, "schedule": self._run_schedule}[source.kind]
-            thread = threading.Thread(target=self._guard, args=(target, source), daemon=True,
-                                      name=f"{source.kind}:{source.function}.{source.name}")
+            target = {"sqs": self._poll_sqs, "stream": self._poll_stream, "schedule": self._run_schedule}[
+                source.kind
+            ]
+            thread = threading.Thread(
+                target=self._guard,
+                args=(target, source),
+                daemon=True,
+                name=f"{source.kind}:{source.function}.{source.name}",
+            )
             thread.start()
             self._threads.append(thread)
 
@@ -117,10 +127,14 @@ class EventSourcePollers:
     # -- schedules -------------------------------------------------------------------------------
     def _run_schedule(self, source: EventSource) -> None:
         props = source.properties
-        expression = props.get("Schedule") or props.get("ScheduleExpression")
+        expression = str(props.get("Schedule") or props.get("ScheduleExpression"))
         while not self._stop.is_set():
             now = datetime.now(UTC)
-            fire = now + timedelta(seconds=self.schedule_every) if self.schedule_every else next_fire(expression, now)
+            fire = (
+                now + timedelta(seconds=self.schedule_every)
+                if self.schedule_every
+                else next_fire(expression, now)
+            )
             if self._stop.wait((fire - now).total_seconds()):
                 return
             if "Input" in props:
@@ -134,7 +148,9 @@ class EventSourcePollers:
                     "account": ACCOUNT_ID,
                     "time": fire.strftime("%Y-%m-%dT%H:%M:%SZ"),
                     "region": self.model.region,
-                    "resources": [f"arn:aws:events:{self.model.region}:{ACCOUNT_ID}:rule/{source.function}{source.name}"],
+                    "resources": [
+                        f"arn:aws:events:{self.model.region}:{ACCOUNT_ID}:rule/{source.function}{source.name}"
+                    ],
                     "detail": {},
                 }
             result = self.runtime.invoke(source.function, event)
@@ -187,15 +203,20 @@ class EventSourcePollers:
             result = self.runtime.invoke(source.function, {"Records": records})
             self._count(source)
             if result.function_error:
-                log.warning("%s failed on an SQS batch; messages return after their visibility timeout",
-                            source.function)
+                log.warning(
+                    "%s failed on an SQS batch; messages return after their visibility timeout",
+                    source.function,
+                )
                 continue
             failed: set[str] = set()
             if partial:
                 reply = json.loads(result.payload or b"null") or {}
                 failed = {f["itemIdentifier"] for f in reply.get("batchItemFailures", [])}
-            done = [{"Id": str(i), "ReceiptHandle": r["receiptHandle"]}
-                    for i, r in enumerate(records) if r["messageId"] not in failed]
+            done = [
+                {"Id": str(i), "ReceiptHandle": r["receiptHandle"]}
+                for i, r in enumerate(records)
+                if r["messageId"] not in failed
+            ]
             if done:
                 sqs.delete_message_batch(QueueUrl=url, Entries=done)
 
@@ -228,16 +249,24 @@ class EventSourcePollers:
                         record["eventSourceARN"] = stream_arn
                         record.setdefault("awsRegion", self.model.region)
                         ddb = record.get("dynamodb", {})
-                        if "ApproximateCreationDateTime" in ddb and not isinstance(ddb["ApproximateCreationDateTime"], (int, float)):
-                            ddb["ApproximateCreationDateTime"] = int(ddb["ApproximateCreationDateTime"].timestamp())
+                        if "ApproximateCreationDateTime" in ddb and not isinstance(
+                            ddb["ApproximateCreationDateTime"], (int, float)
+                        ):
+                            ddb["ApproximateCreationDateTime"] = int(
+                                ddb["ApproximateCreationDateTime"].timestamp()
+                            )
                     self._deliver_stream_batch(source, records, max_retries)
                 iterators[shard_id] = page.get("NextShardIterator")
             if not progressed:
                 self._stop.wait(0.2)
 
-    def _deliver_stream_batch(self, source: EventSource, records: list[dict[str, Any]], max_retries: int) -> None:
+    def _deliver_stream_batch(
+        self, source: EventSource, records: list[dict[str, Any]], max_retries: int
+    ) -> None:
         for attempt in range(max_retries + 1):
-            result = self.runtime.invoke(source.function, {"Records": json.loads(json.dumps(records, default=str))})
+            result = self.runtime.invoke(
+                source.function, {"Records": json.loads(json.dumps(records, default=str))}
+            )
             self._count(source)
             if not result.function_error:
                 reply = json.loads(result.payload or b"null") or {}

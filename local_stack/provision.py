@@ -18,8 +18,8 @@ import boto3
 
 from local_stack.cfn import (
     ACCOUNT_ID,
-    ResourceRefs,
     Resolver,
+    ResourceRefs,
     TemplateError,
     load_template,
     merged_function_properties,
@@ -101,7 +101,16 @@ def _precompute_refs(resolver: Resolver, aws_url: str) -> dict[str, ResourceRefs
         props = {
             k: resolver.resolve(v)
             for k, v in raw.items()
-            if k in ("TableName", "TopicName", "QueueName", "FunctionName", "Name", "StateMachineName", "BucketName")
+            if k
+            in (
+                "TableName",
+                "TopicName",
+                "QueueName",
+                "FunctionName",
+                "Name",
+                "StateMachineName",
+                "BucketName",
+            )
         }
         if rtype == "AWS::DynamoDB::Table":
             name = props.get("TableName", f"{stack}-{lid}")
@@ -114,7 +123,9 @@ def _precompute_refs(resolver: Resolver, aws_url: str) -> dict[str, ResourceRefs
         elif rtype == "AWS::SQS::Queue":
             name = props.get("QueueName", f"{stack}-{lid}")
             url = f"{aws_url}/{ACCOUNT_ID}/{name}"
-            refs[lid] = ResourceRefs(url, {"Arn": f"arn:aws:sqs:{arn}:{name}", "QueueName": name, "QueueUrl": url})
+            refs[lid] = ResourceRefs(
+                url, {"Arn": f"arn:aws:sqs:{arn}:{name}", "QueueName": name, "QueueUrl": url}
+            )
         elif rtype in ("AWS::Serverless::Function", "AWS::Lambda::Function"):
             name = props.get("FunctionName", f"{stack}-{lid}")
             refs[lid] = ResourceRefs(name, {"Arn": f"arn:aws:lambda:{arn}:function:{name}"})
@@ -161,7 +172,7 @@ class Provisioner:
         self.model = StackModel(stack_name, region, params)
 
     def _client(self, service: str) -> Any:
-        return boto3.client(
+        return boto3.client(  # type: ignore[call-overload]
             service,
             endpoint_url=self.aws_url,
             region_name=self.region,
@@ -312,8 +323,16 @@ class Provisioner:
             for key, value in props.items():
                 if key in ("QueueName", "Tags"):
                     continue
-                attributes[key] = json.dumps(value) if isinstance(value, dict) else str(value).lower() if isinstance(value, bool) else str(value)
-            url = sqs.create_queue(QueueName=self.resolver.refs[lid].attrs["QueueName"], Attributes=attributes)["QueueUrl"]
+                attributes[key] = (
+                    json.dumps(value)
+                    if isinstance(value, dict)
+                    else str(value).lower()
+                    if isinstance(value, bool)
+                    else str(value)
+                )
+            url = sqs.create_queue(
+                QueueName=self.resolver.refs[lid].attrs["QueueName"], Attributes=attributes
+            )["QueueUrl"]
             if url != self.model.queues[lid]:
                 raise TemplateError(f"queue {lid}: expected URL {self.model.queues[lid]}, moto gave {url}")
         for lid, props in self._resources("AWS::SNS::Topic"):
@@ -331,16 +350,22 @@ class Provisioner:
                 attributes["FilterPolicy"] = json.dumps(props["FilterPolicy"])
             self._subscribe(sns, props["TopicArn"], props["Protocol"], props["Endpoint"], attributes)
 
-    def _subscribe(self, sns: Any, topic: str, protocol: str, endpoint: str, attributes: dict[str, str]) -> None:
+    def _subscribe(
+        self, sns: Any, topic: str, protocol: str, endpoint: str, attributes: dict[str, str]
+    ) -> None:
         if not endpoint:
             return  # an optional subscription whose parameter was left empty
         if protocol in ("email", "email-json", "sms", "http", "https"):
-            log.info("subscription %s:%s recorded; messages show in the local SNS feed instead", protocol, endpoint)
+            log.info(
+                "subscription %s:%s recorded; messages show in the local SNS feed instead", protocol, endpoint
+            )
         sns.subscribe(TopicArn=topic, Protocol=protocol, Endpoint=endpoint, Attributes=attributes)
 
     def _create_state_machines(self) -> None:
         sfn = self._client("stepfunctions")
-        for lid, props in self._resources("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine"):
+        for lid, props in self._resources(
+            "AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine"
+        ):
             if "DefinitionUri" in props:
                 text = (self.root / props["DefinitionUri"]).read_text(encoding="utf-8")
             elif "Definition" in props:

@@ -36,8 +36,11 @@ _DEFAULT_GATEWAY_MESSAGES = {
     "INTEGRATION_FAILURE": (504, "Endpoint request timed out"),
     "BAD_GATEWAY": (502, "Internal server error"),
 }
-_GATEWAY_PARENT = {"MISSING_AUTHENTICATION_TOKEN": "DEFAULT_4XX", "UNAUTHORIZED": "DEFAULT_4XX",
-                   "ACCESS_DENIED": "DEFAULT_4XX"}
+_GATEWAY_PARENT = {
+    "MISSING_AUTHENTICATION_TOKEN": "DEFAULT_4XX",
+    "UNAUTHORIZED": "DEFAULT_4XX",
+    "ACCESS_DENIED": "DEFAULT_4XX",
+}
 
 
 @dataclass
@@ -99,8 +102,7 @@ class RestApiGateway:
         local = self.extra_routes.get(request.path)
         if local is not None:
             return Response(json.dumps(local(request)), content_type="application/json")
-        matches = [(r, r.pattern.match(request.path)) for r in self.routes]
-        matches = [(r, m) for r, m in matches if m]
+        matches = [(r, m) for r in self.routes if (m := r.pattern.match(request.path))]
         if request.method == "OPTIONS" and matches:
             return self._preflight(matches[0][0].api, request)
         for compiled, match in matches:
@@ -140,7 +142,9 @@ class RestApiGateway:
             cors = {"AllowOrigin": cors}
         headers = {
             "Access-Control-Allow-Origin": self._unquote(cors.get("AllowOrigin", "'*'")),
-            "Access-Control-Allow-Methods": self._unquote(cors.get("AllowMethods", "'DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT'")),
+            "Access-Control-Allow-Methods": self._unquote(
+                cors.get("AllowMethods", "'DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT'")
+            ),
         }
         if "AllowHeaders" in cors:
             headers["Access-Control-Allow-Headers"] = self._unquote(cors["AllowHeaders"])
@@ -151,12 +155,16 @@ class RestApiGateway:
         return Response("", status=200, headers=headers)
 
     # -- gateway responses -----------------------------------------------------------------------
-    def _gateway_response(self, api: RestApi | None, kind: str, request: Request, message: str | None = None) -> Response:
+    def _gateway_response(
+        self, api: RestApi | None, kind: str, request: Request, message: str | None = None
+    ) -> Response:
         status, default_message = _DEFAULT_GATEWAY_MESSAGES.get(kind, (500, "Internal server error"))
         message = message or default_message
         configured = {}
         if api is not None:
-            configured = api.gateway_responses.get(kind) or api.gateway_responses.get(_GATEWAY_PARENT.get(kind, ""), {})
+            configured = api.gateway_responses.get(kind) or api.gateway_responses.get(
+                _GATEWAY_PARENT.get(kind, ""), {}
+            )
         status = int(configured.get("StatusCode", status))
         request_id = str(uuid.uuid4())
         templates = configured.get("ResponseTemplates") or {}
@@ -181,12 +189,12 @@ class RestApiGateway:
         )
 
     def _event(self, compiled: _CompiledRoute, params: dict[str, str], request: Request) -> dict[str, Any]:
-        headers = {k: v for k, v in request.headers.items()}
+        headers = dict(request.headers.items())
         multi_headers: dict[str, list[str]] = {}
         for key, value in request.headers.items():
             multi_headers.setdefault(key, []).append(value)
         query = {k: v[-1] for k, v in request.args.lists()} or None
-        multi_query = {k: v for k, v in request.args.lists()} or None
+        multi_query = dict(request.args.lists()) or None
         raw = request.get_data()
         try:
             body: str | None = raw.decode("utf-8") if raw else None
@@ -245,9 +253,21 @@ class RestApiGateway:
             auth_event = {
                 "type": "REQUEST",
                 "methodArn": method_arn,
-                **{k: event[k] for k in ("resource", "path", "httpMethod", "headers", "multiValueHeaders",
-                                        "queryStringParameters", "multiValueQueryStringParameters",
-                                        "pathParameters", "stageVariables", "requestContext")},
+                **{
+                    k: event[k]
+                    for k in (
+                        "resource",
+                        "path",
+                        "httpMethod",
+                        "headers",
+                        "multiValueHeaders",
+                        "queryStringParameters",
+                        "multiValueQueryStringParameters",
+                        "pathParameters",
+                        "stageVariables",
+                        "requestContext",
+                    )
+                },
             }
             result = self.runtime.invoke(authorizer.function_arn, auth_event)
             if result.function_error:

@@ -23,6 +23,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from local_stack import persistence
 from local_stack.aws_endpoint import AwsEndpoint, SnsFeed
+from local_stack.cfn import load_template
 from local_stack.event_sources import EventSourcePollers
 from local_stack.lambda_runtime import LambdaRuntime, LogSink
 from local_stack.provision import Provisioner, StackModel
@@ -36,6 +37,24 @@ DEFAULT_STOREFRONT_KEY = "local-storefront-key"
 
 def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def local_parameters(
+    template: Path,
+    admin_key: str = DEFAULT_ADMIN_KEY,
+    storefront_key: str = DEFAULT_STOREFRONT_KEY,
+    api_url: str = "http://127.0.0.1:3000",
+) -> dict[str, Any]:
+    """Template parameters for a local stack: hashes of the local keys, CORS for the local pages, and
+    the local bounds (1 s minimum hold) where the template declares them."""
+    wanted: dict[str, Any] = {
+        "AdminKeyHashes": key_hash(admin_key),
+        "StorefrontKeyHashes": key_hash(storefront_key),
+        "CorsAllowedOrigins": api_url,
+        "MinHoldSeconds": 1,
+    }
+    declared = load_template(template).get("Parameters", {})
+    return {k: v for k, v in wanted.items() if k in declared}
 
 
 @dataclass
@@ -72,7 +91,7 @@ class LocalStack:
 
     # -- clients ---------------------------------------------------------------------------------
     def client(self, service: str) -> Any:
-        return boto3.client(
+        return boto3.client(  # type: ignore[call-overload]
             service,
             endpoint_url=self.aws_url,
             region_name=self.options.region,
@@ -115,12 +134,15 @@ class LocalStack:
         # moto's Step Functions executor calls Lambda (and other services) on MOTO_PORT.
         os.environ["MOTO_PORT"] = str(opts.aws_port)
         os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call drowns the logs
         self.runtime = LambdaRuntime(self.function_environment(), opts.log_sink)
         self.endpoint = AwsEndpoint(self.runtime, self.feed)
         self._serve(self.endpoint, opts.aws_port, "aws-endpoint")
         self._configure_moto()
 
-        provisioner = Provisioner(opts.template, self.aws_url, opts.region, opts.stack_name, opts.parameter_overrides)
+        provisioner = Provisioner(
+            opts.template, self.aws_url, opts.region, opts.stack_name, opts.parameter_overrides
+        )
         self.model = provisioner.build_model()
         provisioner.create_resources()
         for spec in self.model.functions.values():
@@ -151,9 +173,12 @@ class LocalStack:
     def _configure_moto(self) -> None:
         body = json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode()
         request = urllib.request.Request(
-            f"{self.aws_url}/moto-api/config", data=body, method="POST", headers={"Content-Type": "application/json"}
+            f"{self.aws_url}/moto-api/config",
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - our own loopback server
+        with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
 
     def _restore(self) -> None:
@@ -162,14 +187,18 @@ class LocalStack:
         data = persistence.read(self.options.state_file)
         if data is None:
             return
-        self.restored_items = persistence.restore_tables(self.client("dynamodb"), data, list(self.model.tables.values()))
+        self.restored_items = persistence.restore_tables(
+            self.client("dynamodb"), data, list(self.model.tables.values())
+        )
         self.feed.restore(data.get("sns_messages", []))
         log.info("restored %d items from %s", self.restored_items, self.options.state_file)
 
     def save(self) -> None:
         if self.options.state_file is None or self.model is None:
             return
-        data = persistence.snapshot(self.client("dynamodb"), list(self.model.tables.values()), self.feed.messages())
+        data = persistence.snapshot(
+            self.client("dynamodb"), list(self.model.tables.values()), self.feed.messages()
+        )
         persistence.write_atomically(self.options.state_file, data)
 
     def _snapshot_loop(self) -> None:
@@ -229,7 +258,7 @@ class LocalStack:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"{self.api_url}/_local/health", timeout=2) as r:  # noqa: S310
+                with urllib.request.urlopen(f"{self.api_url}/_local/health", timeout=2) as r:
                     if r.status == 200:
                         return
             except OSError:

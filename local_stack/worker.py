@@ -49,7 +49,7 @@ def main() -> None:
     sys.stdout = os.fdopen(1, "w", encoding="utf-8", buffering=1)
 
     module_name, _, attr = os.environ["_HANDLER"].rpartition(".")
-    init_error = None
+    init_error: dict[str, Any] | None = None
     try:
         handler = getattr(importlib.import_module(module_name), attr)
     except Exception as exc:  # an init failure is reported on every invocation, as Lambda does
@@ -58,6 +58,7 @@ def main() -> None:
 
     for line in sys.stdin:
         request = json.loads(line)
+        reply: dict[str, Any]
         if init_error is not None:
             reply = {"error": init_error}
         else:

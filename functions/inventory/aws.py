@@ -19,4 +19,4 @@ def dynamodb_table(name: str) -> Any:
 
 @cache
 def client(service: str) -> Any:
-    return boto3.client(service, config=_CONFIG)
+    return boto3.client(service, config=_CONFIG)  # type: ignore[call-overload]

@@ -19,6 +19,7 @@ class _Settings(BaseSettings):
 
 class StoreSettings(_Settings):
     inventory_table_name: str = Field(min_length=3)
+    ledger_table_name: str = Field(min_length=3)
 
 
 class ApiSettings(_Settings):

@@ -101,7 +101,7 @@ HTTP_STATUS: dict[type[InventoryError], int] = {
 def http_status(error: InventoryError) -> int:
     for cls in type(error).__mro__:
         if cls in HTTP_STATUS:
-            return HTTP_STATUS[cls]  # type: ignore[index]
+            return HTTP_STATUS[cls]
     return 500
 
 

@@ -30,7 +30,7 @@ def stock_store() -> StockRecordStore:
     tags=["Stock"],
 )
 def get_inventory(
-    productId: Annotated[str, Path(pattern=ID_PATTERN, description="Product id (SKU)")],  # noqa: N803
+    productId: Annotated[str, Path(pattern=ID_PATTERN, description="Product id (SKU)")],
     warehouse_id: Annotated[str | None, Query(pattern=ID_PATTERN, description="Only this warehouse")] = None,
 ) -> InventoryView:
     require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]

@@ -19,7 +19,9 @@ def totals(records: list[StockRecord]) -> StockTotals:
     )
 
 
-def inventory_view(store: StockRecordStore, product_id: str, warehouse_id: str | None = None) -> InventoryView:
+def inventory_view(
+    store: StockRecordStore, product_id: str, warehouse_id: str | None = None
+) -> InventoryView:
     """Strongly consistent stock of one product, in one warehouse or in all of them."""
     if warehouse_id is not None:
         record = store.record(product_id, warehouse_id)

@@ -34,13 +34,17 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     scope = scope_for_key(headers.get("x-api-key"), keys.admin_digests, keys.storefront_digests)
     if scope is None:
         logger.info("rejected an unknown API key")
-        raise Exception("Unauthorized")  # noqa: TRY002 - API Gateway maps exactly this message to 401
+        raise Exception("Unauthorized")
     return {
         "principalId": scope.value,
         "policyDocument": {
             "Version": "2012-10-17",
             "Statement": [
-                {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": _stage_arn(event["methodArn"])}
+                {
+                    "Action": "execute-api:Invoke",
+                    "Effect": "Allow",
+                    "Resource": _stage_arn(event["methodArn"]),
+                }
             ],
         },
         "context": {"scope": scope.value},

@@ -21,10 +21,15 @@ class StockRecordStore(Protocol):
 
 
 def record_item(record: StockRecord) -> dict[str, Any]:
-    """The stored form: the model plus `status`, kept on the item so an index can find low stock."""
-    item = record.model_dump(exclude={"available"}, exclude_none=True)
-    item["status"] = record.status.value
-    return item
+    """The stored form of a record.
+
+    Storage contract, kept by every writer:
+    - `available` is stored and always equals `stock_count - reserved_count`, because a condition
+      expression cannot do arithmetic: holds are `ADD reserved_count :q, available -:q` guarded
+      by `available >= :q`, so concurrent holds need no read and can never oversell.
+    - `status` is stored for indexes; reads recompute it from the counts, so it is never trusted.
+    """
+    return record.model_dump(mode="json", exclude_none=True)
 
 
 def record_from_item(item: dict[str, Any]) -> StockRecord:
@@ -37,7 +42,10 @@ class DynamoStockRecordStore:
 
     def records_for_product(self, product_id: str) -> list[StockRecord]:
         items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"KeyConditionExpression": Key("product_id").eq(product_id), "ConsistentRead": True}
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("product_id").eq(product_id),
+            "ConsistentRead": True,
+        }
         while True:
             page = self._table.query(**kwargs)
             items.extend(page.get("Items", []))

@@ -1,0 +1,90 @@
+"""Fixtures: one in-process local stack (the real template.yaml, demo catalogue) per test session.
+
+moto's backends are process-global, so a test process hosts one stack; tests that need another
+template start it as a child process (see `tests.support.StackProcess`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local_stack.demo_data import load_demo_catalogue
+from local_stack.stack import LocalStack, StackOptions, local_parameters
+from tests.support import ADMIN_KEY, ROOT, STOREFRONT_KEY, aws_client, free_port
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    port, aws_port = free_port(), free_port()
+    logs: Path = tmp_path_factory.mktemp("logs") / "functions.log"
+    handle = logs.open("a", encoding="utf-8")
+
+    def sink(function: str, line: str) -> None:
+        handle.write(f"[{function}] {line}\n")
+        handle.flush()
+
+    template = ROOT / "template.yaml"
+    options = StackOptions(
+        template=template,
+        port=port,
+        aws_port=aws_port,
+        parameter_overrides=local_parameters(template, api_url=f"http://127.0.0.1:{port}"),
+        log_sink=sink,
+        schedule_every=None,
+    )
+    local = LocalStack(options).start()
+    try:
+        assert local.model is not None
+        load_demo_catalogue(local_table(local, "InventoryTable"))
+        yield local
+    finally:
+        local.stop()
+        handle.close()
+
+
+def local_table(local: LocalStack, logical_id: str) -> Any:
+    import boto3
+
+    assert local.model is not None
+    return boto3.resource(
+        "dynamodb",
+        endpoint_url=local.aws_url,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    ).Table(local.model.tables[logical_id])
+
+
+@pytest.fixture
+def inventory_table(stack: LocalStack) -> Any:
+    return local_table(stack, "InventoryTable")
+
+
+@pytest.fixture
+def api_url(stack: LocalStack) -> str:
+    return stack.api_url
+
+
+@pytest.fixture
+def admin_headers() -> dict[str, str]:
+    return {"x-api-key": ADMIN_KEY}
+
+
+@pytest.fixture
+def storefront_headers() -> dict[str, str]:
+    return {"x-api-key": STOREFRONT_KEY}
+
+
+@pytest.fixture
+def unique_id() -> str:
+    return f"T-{uuid.uuid4().hex[:12].upper()}"
+
+
+@pytest.fixture
+def aws(stack: LocalStack) -> Any:
+    return lambda service: aws_client(service, stack.aws_url)

@@ -1,0 +1,60 @@
+"""`make run`'s server: starts from the template, serves the API, keeps data across restarts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support import STOREFRONT_KEY, StackProcess, aws_client, http
+
+pytestmark = pytest.mark.e2e
+DEMO_PRODUCT = "SKU-MUG-CERAMIC"
+
+
+def test_demo_catalogue_is_served_and_survives_a_restart(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    # Given a first start, which loads the demo catalogue
+    with StackProcess(state) as first:
+        response = http(
+            "GET", f"{first.api_url}/inventory/{DEMO_PRODUCT}", headers={"x-api-key": STOREFRONT_KEY}
+        )
+        assert response.status == 200
+        assert {w["warehouse_id"] for w in response.body["warehouses"]} == {"main", "east"}
+        # When data changes through the AWS endpoint and the stack stops
+        aws_client("dynamodb", first.aws_url).update_item(
+            TableName="inventory-management",
+            Key={"product_id": {"S": DEMO_PRODUCT}, "warehouse_id": {"S": "main"}},
+            UpdateExpression="SET stock_count = :n",
+            ExpressionAttributeValues={":n": {"N": "4242"}},
+        )
+        assert first.stop() == 0
+    assert state.is_file()
+    # Then a restart serves the changed data
+    with StackProcess(state) as second:
+        again = http(
+            "GET",
+            f"{second.api_url}/inventory/{DEMO_PRODUCT}?warehouse_id=main",
+            headers={"x-api-key": STOREFRONT_KEY},
+        )
+        assert again.status == 200
+        assert again.body["warehouses"][0]["stock_count"] == 4242
+
+
+def test_fresh_start_is_empty(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    with StackProcess(state):
+        pass
+    with StackProcess(state, "--fresh") as fresh:
+        response = http(
+            "GET", f"{fresh.api_url}/inventory/{DEMO_PRODUCT}", headers={"x-api-key": STOREFRONT_KEY}
+        )
+        assert response.status == 404
+        assert response.body["error"]["code"] == "PRODUCT_NOT_FOUND"
+
+
+def test_keys_can_be_overridden_by_environment(tmp_path: Path) -> None:
+    with StackProcess(tmp_path / "s.json", env={"INVENTORY_STOREFRONT_KEY": "my-own-key"}) as proc:
+        url = f"{proc.api_url}/inventory/{DEMO_PRODUCT}"
+        assert http("GET", url, headers={"x-api-key": "my-own-key"}).status == 200
+        assert http("GET", url, headers={"x-api-key": STOREFRONT_KEY}).status == 401

@@ -1,0 +1,110 @@
+"""Each function runs in its own sandbox process with only its own environment, like Lambda."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from local_stack.lambda_runtime import FunctionSpec, LambdaRuntime
+from tests.support import ROOT
+
+CODE = ROOT / "tests" / "fixtures" / "sandbox_app" / "functions"
+
+
+def spec(
+    name: str,
+    handler: str = "probe.handler",
+    env: dict[str, str] | None = None,
+    timeout: float = 5,
+    concurrency: int = 4,
+) -> FunctionSpec:
+    return FunctionSpec(
+        logical_id=name,
+        name=f"local-{name}",
+        arn=f"arn:aws:lambda:us-east-1:123456789012:function:local-{name}",
+        handler=handler,
+        code_dir=Path(CODE),
+        environment=env or {},
+        timeout_seconds=timeout,
+        max_concurrency=concurrency,
+    )
+
+
+@pytest.fixture
+def runtime() -> Iterator[LambdaRuntime]:
+    rt = LambdaRuntime({"AWS_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}, log_sink=lambda fn, line: None)
+    yield rt
+    rt.shutdown()
+
+
+def call(rt: LambdaRuntime, name: str, event: dict | None = None) -> dict:
+    result = rt.invoke(name, event or {})
+    assert result.function_error is None, result.payload
+    return json.loads(result.payload)
+
+
+def test_two_functions_see_only_their_own_environment(runtime: LambdaRuntime) -> None:
+    # Given two functions with different values for the same variable
+    runtime.register(spec("A", env={"MARK": "alpha"}))
+    runtime.register(spec("B", env={"MARK": "beta", "ONLY_SECOND": "b-only"}))
+    # When both are invoked
+    a, b = call(runtime, "A"), call(runtime, "B")
+    # Then each sees its own value, in its own process, and nothing of the other
+    assert (a["mark"], a["only_second"]) == ("alpha", None)
+    assert (b["mark"], b["only_second"]) == ("beta", "b-only")
+    assert a["pid"] != b["pid"]
+    assert a["function_name"] == "local-A"
+
+
+def test_a_warm_sandbox_keeps_its_globals_between_invocations(runtime: LambdaRuntime) -> None:
+    runtime.register(spec("A"))
+    first, second = call(runtime, "A"), call(runtime, "A")
+    assert second["pid"] == first["pid"]
+    assert (first["calls"], second["calls"]) == (1, 2)
+    assert first["request_id"] != second["request_id"]
+    assert 0 < second["remaining_ms"] <= 5000
+
+
+def test_an_overrunning_invocation_is_stopped_and_the_sandbox_replaced(runtime: LambdaRuntime) -> None:
+    # Given a function with a 1 second timeout, already warm
+    runtime.register(spec("Sleepy", "probe.sleeper", timeout=1))
+    warm = call(runtime, "Sleepy", {"seconds": 0})
+    # When an invocation runs past the timeout
+    result = runtime.invoke("Sleepy", {"seconds": 30})
+    # Then it fails as Lambda reports a timeout, and the next call gets a fresh sandbox
+    assert result.function_error == "Unhandled"
+    error = json.loads(result.payload)
+    assert error["errorType"] == "Sandbox.Timedout"
+    assert "timed out after 1.00 seconds" in error["errorMessage"]
+    again = call(runtime, "Sleepy", {"seconds": 0})
+    assert again["pid"] != warm["pid"]
+
+
+def test_handler_exceptions_come_back_as_lambda_errors(runtime: LambdaRuntime) -> None:
+    runtime.register(spec("Broken", "probe.no_such_handler"))
+    result = runtime.invoke("Broken", {})
+    assert result.function_error == "Unhandled"
+    assert json.loads(result.payload)["errorType"].startswith("Runtime.ImportModuleError")
+
+
+def test_concurrent_invocations_use_separate_sandboxes_up_to_the_pool_size(runtime: LambdaRuntime) -> None:
+    runtime.register(spec("Sleepy", "probe.sleeper", timeout=10, concurrency=3))
+    pids: list[int] = []
+    lock = threading.Lock()
+
+    def run() -> None:
+        payload = call(runtime, "Sleepy", {"seconds": 0.5})
+        with lock:
+            pids.append(payload["pid"])
+
+    threads = [threading.Thread(target=run) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(pids) == 6
+    assert 1 < len(set(pids)) <= 3

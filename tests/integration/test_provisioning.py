@@ -1,0 +1,59 @@
+"""The local stack builds everything from template.yaml and nothing else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from local_stack.cfn import load_template
+from local_stack.stack import LocalStack
+from tests.support import ROOT
+
+
+def test_every_table_in_the_template_exists_with_its_keys_indexes_and_stream(
+    stack: LocalStack, aws: Any
+) -> None:
+    template = load_template(ROOT / "template.yaml")
+    ddb = aws("dynamodb")
+    assert stack.model is not None
+    declared = {lid for lid, r in template["Resources"].items() if r["Type"] == "AWS::DynamoDB::Table"}
+    assert set(stack.model.tables) == declared
+    for lid, name in stack.model.tables.items():
+        props = template["Resources"][lid]["Properties"]
+        table = ddb.describe_table(TableName=name)["Table"]
+        assert table["KeySchema"] == props["KeySchema"]
+        assert {i["IndexName"] for i in table.get("GlobalSecondaryIndexes", [])} == {
+            i["IndexName"] for i in props.get("GlobalSecondaryIndexes", [])
+        }
+        assert ("LatestStreamArn" in table) == ("StreamSpecification" in props)
+
+
+def test_inventory_table_matches_the_seed_schema(stack: LocalStack, aws: Any) -> None:
+    table = aws("dynamodb").describe_table(TableName="inventory-management")["Table"]
+    assert [k["AttributeName"] for k in table["KeySchema"]] == ["product_id", "warehouse_id"]
+    assert "category-index" in {i["IndexName"] for i in table["GlobalSecondaryIndexes"]}
+
+
+def test_functions_get_exactly_the_environment_the_template_gives_them(stack: LocalStack) -> None:
+    assert stack.model is not None
+    template = load_template(ROOT / "template.yaml")
+    functions = {lid for lid, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
+    assert set(stack.model.functions) == functions
+    read = stack.model.functions["InventoryReadFunction"]
+    assert read.environment["INVENTORY_TABLE_NAME"] == "inventory-management"
+    assert read.environment["POWERTOOLS_SERVICE_NAME"] == "checkout-inventory"
+    assert "ADMIN_KEY_HASHES" not in read.environment  # only the authorizer holds the key digests
+    authorizer = stack.model.functions["ApiKeyAuthorizerFunction"]
+    assert len(authorizer.environment["ADMIN_KEY_HASHES"]) == 64
+
+
+def test_every_api_event_is_routed(stack: LocalStack) -> None:
+    template = load_template(ROOT / "template.yaml")
+    declared = {
+        (e["Properties"]["Method"].upper(), e["Properties"]["Path"])
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Serverless::Function"
+        for e in (r["Properties"].get("Events") or {}).values()
+        if e["Type"] == "Api"
+    }
+    routed = {(r["method"], r["path"]) for r in stack.describe()["routes"]}
+    assert routed == declared
