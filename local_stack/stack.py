@@ -140,9 +140,11 @@ class LocalStack:
         self._serve(self.endpoint, opts.aws_port, "aws-endpoint")
         self._configure_moto()
 
-        provisioner = Provisioner(
-            opts.template, self.aws_url, opts.region, opts.stack_name, opts.parameter_overrides
-        )
+        overrides = dict(opts.parameter_overrides)
+        if "AwsEndpointUrl" in load_template(opts.template).get("Parameters", {}):
+            # The template's own development switch, also what `sam local invoke` users set.
+            overrides.setdefault("AwsEndpointUrl", self.aws_url)
+        provisioner = Provisioner(opts.template, self.aws_url, opts.region, opts.stack_name, overrides)
         self.model = provisioner.build_model()
         provisioner.create_resources()
         for spec in self.model.functions.values():

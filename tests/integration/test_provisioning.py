@@ -57,3 +57,19 @@ def test_every_api_event_is_routed(stack: LocalStack) -> None:
     }
     routed = {(r["method"], r["path"]) for r in stack.describe()["routes"]}
     assert routed == declared
+
+
+def test_functions_reach_aws_through_the_template_endpoint_parameter(stack: LocalStack) -> None:
+    assert stack.model is not None
+    for spec in stack.model.functions.values():
+        assert spec.environment["AWS_ENDPOINT_URL"] == stack.aws_url
+
+
+def test_sam_local_env_vars_only_name_variables_the_template_declares() -> None:
+    import json
+
+    template = load_template(ROOT / "template.yaml")
+    declared = set(template["Globals"]["Function"]["Environment"]["Variables"])
+    env_file = json.loads((ROOT / "events" / "sam-local-env.json").read_text())
+    assert "AWS_ENDPOINT_URL" in env_file["Parameters"]
+    assert set(env_file["Parameters"]) - declared <= {"POWERTOOLS_TRACE_DISABLED"}
