@@ -29,6 +29,7 @@ def _timed(call: object, rounds: int) -> list[float]:
 def main() -> None:
     with temporary_stack() as stack:
         assert stack.runtime is not None and stack.model is not None
+        runtime = stack.runtime
         ddb = boto3.client(
             "dynamodb",
             endpoint_url=stack.aws_url,
@@ -59,8 +60,8 @@ def main() -> None:
         print(f"{'cold start + first invoke (InventoryReadFunction)':<48} {cold_ms:8.1f} ms")
         warm = summary(
             "warm invoke, sandbox direct (1 query)",
-            _timed(lambda: stack.runtime.invoke("InventoryReadFunction", event), ROUNDS),
-        )  # type: ignore[union-attr]
+            _timed(lambda: runtime.invoke("InventoryReadFunction", event), ROUNDS),
+        )
 
         def http_get() -> None:
             request = urllib.request.Request(
