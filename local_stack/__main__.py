@@ -75,6 +75,13 @@ def main(argv: list[str] | None = None) -> int:
         log_sink=echo,
     )
     stack = LocalStack(options)
+    stack.feed.listeners.append(
+        lambda m: print(
+            f"[sns] {m['topic_arn'].rsplit(':', 1)[-1]}: {m.get('subject') or ''} {m['message'][:500]}",
+            file=sys.stderr,
+            flush=True,
+        )
+    )
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     signal.signal(signal.SIGINT, lambda *_: stopped.set())

@@ -41,16 +41,18 @@ def function_for(event_path: Path, explicit: str | None) -> str:
     return event_path.resolve().parent.name  # events/<LogicalId>/<case>.json
 
 
+def _check_function(logical_id: str, names: list[str], template: Path) -> None:
+    if logical_id not in names:
+        raise SystemExit(f"no function {logical_id!r} in {template}; have: {', '.join(sorted(names))}")
+
+
 def invoke_against(aws_url: str, template: Path, logical_id: str, event: Any, api_url: str) -> InvokeResult:
     """Runs the function against an already running stack at `aws_url`."""
     provisioner = Provisioner(
         template, aws_url, parameter_overrides=local_parameters(template, api_url=api_url)
     )
     model = provisioner.build_model()
-    if logical_id not in model.functions:
-        raise SystemExit(
-            f"no function {logical_id!r} in {template}; have: {', '.join(sorted(model.functions))}"
-        )
+    _check_function(logical_id, list(model.functions), template)
     stack_env = LocalStack(StackOptions(template=template)).function_environment()
     stack_env["AWS_ENDPOINT_URL"] = aws_url
     runtime = LambdaRuntime(stack_env, lambda fn, line: print(f"[{fn}] {line}", file=sys.stderr))
@@ -69,6 +71,8 @@ def invoke(logical_id: str, event: Any, template: Path = ROOT / "template.yaml")
         return invoke_against(
             f"http://{host}:{aws_port}", template, logical_id, event, f"http://{host}:{api_port}"
         )
+    declared = Provisioner(template, "http://127.0.0.1", parameter_overrides=local_parameters(template))
+    _check_function(logical_id, list(declared.build_model().functions), template)
     with tempfile.TemporaryDirectory() as tmp:
         port, aws_port = free_port(), free_port()
         options = StackOptions(

@@ -1,4 +1,4 @@
-"""A state machine declared in a template runs its Lambda tasks through the local function runtime.
+"""A fixture template's state machine, queue and schedule run their functions through the local runtime.
 
 Uses a fixture template (tests/fixtures/sandbox_app) in a child-process stack, since moto's
 backends are process-global and the session stack already holds the real template.
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import ROOT, StackProcess, aws_client, wait_for
+from tests.support import ROOT, StackProcess, aws_client, http, wait_for
 
 FIXTURE = ROOT / "tests" / "fixtures" / "sandbox_app" / "template.yaml"
 
@@ -21,7 +21,8 @@ FIXTURE = ROOT / "tests" / "fixtures" / "sandbox_app" / "template.yaml"
 @pytest.fixture(scope="module")
 def fixture_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
     state = tmp_path_factory.mktemp("fixture") / "state.json"
-    with StackProcess(state, "--template", str(FIXTURE), "--parameter", "FirstMark=from-parameter") as proc:
+    args = ("--template", str(FIXTURE), "--parameter", "FirstMark=from-parameter", "--schedule-every", "0.5")
+    with StackProcess(state, *args) as proc:
         yield proc
 
 
@@ -71,6 +72,54 @@ def test_callback_timeout_from_input_is_caught_as_states_timeout(fixture_stack: 
     assert output["outcome"] == "EXPIRED"
     assert output["timeout"]["Error"] == "States.Timeout"
     assert elapsed >= 2
+
+
+def test_sqs_events_reach_the_consumer_and_failures_go_to_the_dead_letter_queue(
+    fixture_stack: StackProcess,
+) -> None:
+    sqs = aws_client("sqs", fixture_stack.aws_url)
+    ddb = aws_client("dynamodb", fixture_stack.aws_url)
+    urls = sqs.list_queues()["QueueUrls"]
+    intake = next(u for u in urls if u.endswith("IntakeQueue"))
+    dead = next(u for u in urls if u.endswith("IntakeDeadLetters"))
+    # Given one good and one failing message
+    sqs.send_message(QueueUrl=intake, MessageBody="hello")
+    sqs.send_message(QueueUrl=intake, MessageBody="fail-me")
+    # Then the good one is consumed once, and its note is in the local SNS feed
+    item = wait_for(
+        lambda: ddb.get_item(TableName=table_name(ddb), Key={"id": {"S": "msg-hello"}}).get("Item"),
+        timeout=30,
+        what="the consumed message",
+    )
+    assert item["source"]["S"] == "aws:sqs"
+    feed = wait_for(
+        lambda: [
+            m
+            for m in http("GET", f"{fixture_stack.api_url}/_local/sns").body["messages"]
+            if m["message"] == "hello"
+        ],
+        timeout=10,
+        what="the published note",
+    )
+    assert feed[0]["subject"] == "consumed"
+    # And the failing one is retried until the redrive policy moves it to the dead-letter queue
+    moved = wait_for(
+        lambda: sqs.receive_message(QueueUrl=dead, WaitTimeSeconds=1).get("Messages"),
+        timeout=30,
+        what="the dead-lettered message",
+    )
+    assert moved[0]["Body"] == "fail-me"
+
+
+def test_schedules_invoke_their_function_with_a_scheduled_event(fixture_stack: StackProcess) -> None:
+    ddb = aws_client("dynamodb", fixture_stack.aws_url)
+
+    def ticks() -> dict[str, Any] | None:
+        item = ddb.get_item(TableName=table_name(ddb), Key={"id": {"S": "ticks"}}).get("Item")
+        return item if item and int(item["count"]["N"]) >= 2 else None
+
+    item = wait_for(ticks, timeout=30, what="two scheduled ticks")
+    assert item["detail_type"]["S"] == "Scheduled Event"
 
 
 def table_name(ddb: Any) -> str:
