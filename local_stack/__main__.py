@@ -10,9 +10,6 @@ import sys
 import threading
 from pathlib import Path
 
-import boto3
-
-from local_stack.demo_data import load_demo_catalogue
 from local_stack.stack import (
     DEFAULT_ADMIN_KEY,
     DEFAULT_STOREFRONT_KEY,
@@ -88,15 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     stack.start()
     try:
         assert stack.model is not None
-        if first_start and not args.no_demo and not args.fresh and "InventoryTable" in stack.model.tables:
-            table = boto3.resource(
-                "dynamodb",
-                endpoint_url=stack.aws_url,
-                region_name=options.region,
-                aws_access_key_id="local",
-                aws_secret_access_key="local",
-            ).Table(stack.model.tables["InventoryTable"])
-            count = load_demo_catalogue(table)
+        if first_start and not args.no_demo and not args.fresh:
+            count = stack.load_demo_catalogue()
             stack.save()
             logging.getLogger("local_stack").info("loaded the demo catalogue: %d stock records", count)
         print(

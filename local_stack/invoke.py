@@ -16,8 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from local_stack.demo_data import load_demo_catalogue
-from local_stack.lambda_runtime import InvokeResult, LambdaRuntime
+from local_stack.lambda_runtime import InvokeResult, LambdaRuntime, LogSink
 from local_stack.provision import Provisioner
 from local_stack.stack import ROOT, LocalStack, StackOptions, local_parameters
 
@@ -26,13 +25,6 @@ def _listening(host: str, port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.3)
         return sock.connect_ex((host, port)) == 0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def function_for(event_path: Path, explicit: str | None) -> str:
@@ -74,29 +66,10 @@ def invoke(logical_id: str, event: Any, template: Path = ROOT / "template.yaml")
     declared = Provisioner(template, "http://127.0.0.1", parameter_overrides=local_parameters(template))
     _check_function(logical_id, list(declared.build_model().functions), template)
     with tempfile.TemporaryDirectory() as tmp:
-        port, aws_port = free_port(), free_port()
-        options = StackOptions(
-            template=template,
-            port=port,
-            aws_port=aws_port,
-            parameter_overrides=local_parameters(template, api_url=f"http://{host}:{port}"),
-            state_file=Path(tmp) / "state.json",
-            run_event_sources=False,
-            log_sink=lambda fn, line: print(f"[{fn}] {line}", file=sys.stderr),
-        )
-        with LocalStack(options) as stack:
-            assert stack.model is not None and stack.runtime is not None
-            if "InventoryTable" in stack.model.tables:
-                import boto3
-
-                table = boto3.resource(
-                    "dynamodb",
-                    endpoint_url=stack.aws_url,
-                    region_name=options.region,
-                    aws_access_key_id="local",
-                    aws_secret_access_key="local",
-                ).Table(stack.model.tables["InventoryTable"])
-                load_demo_catalogue(table)
+        echo: LogSink = lambda fn, line: print(f"[{fn}] {line}", file=sys.stderr)  # noqa: E731
+        with LocalStack.ephemeral(template, Path(tmp), echo, run_event_sources=False) as stack:
+            assert stack.runtime is not None
+            stack.load_demo_catalogue()
             return stack.runtime.invoke(logical_id, event)
 
 

@@ -9,6 +9,7 @@ import hashlib
 import json
 import logging
 import os
+import socket
 import threading
 import time
 import urllib.request
@@ -24,6 +25,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from local_stack import persistence
 from local_stack.aws_endpoint import AwsEndpoint, SnsFeed
 from local_stack.cfn import load_template
+from local_stack.demo_data import load_demo_catalogue
 from local_stack.event_sources import EventSourcePollers
 from local_stack.lambda_runtime import LambdaRuntime, LogSink
 from local_stack.provision import Provisioner, StackModel
@@ -33,6 +35,13 @@ log = logging.getLogger("local_stack")
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ADMIN_KEY = "local-admin-key"
 DEFAULT_STOREFRONT_KEY = "local-storefront-key"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def key_hash(key: str) -> str:
@@ -99,6 +108,40 @@ class LocalStack:
             aws_secret_access_key="local",
             config=Config(retries={"max_attempts": 2, "mode": "standard"}),
         )
+
+    def table(self, logical_id: str) -> Any:
+        """A boto3 Table for one of the template's tables."""
+        assert self.model is not None, "start the stack first"
+        resource = boto3.resource(
+            "dynamodb",
+            endpoint_url=self.aws_url,
+            region_name=self.options.region,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+        return resource.Table(self.model.tables[logical_id])
+
+    def load_demo_catalogue(self) -> int:
+        """Loads the demo catalogue into the stock table, if the template has one."""
+        assert self.model is not None, "start the stack first"
+        if "InventoryTable" not in self.model.tables:
+            return 0
+        return load_demo_catalogue(self.table("InventoryTable"))
+
+    @classmethod
+    def ephemeral(cls, template: Path, state_dir: Path, log_sink: LogSink | None, **extra: Any) -> LocalStack:
+        """A stack on free loopback ports, for one-off commands, benchmarks and tests."""
+        port, aws_port = free_port(), free_port()
+        options = StackOptions(
+            template=template,
+            port=port,
+            aws_port=aws_port,
+            parameter_overrides=local_parameters(template, api_url=f"http://127.0.0.1:{port}"),
+            state_file=state_dir / "state.json",
+            log_sink=log_sink,
+            **extra,
+        )
+        return cls(options)
 
     def function_environment(self) -> dict[str, str]:
         """What every local sandbox gets besides the template's own variables."""

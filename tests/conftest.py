@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from local_stack.demo_data import load_demo_catalogue
 from local_stack.stack import LocalStack, StackOptions, local_parameters
 from tests.support import ADMIN_KEY, ROOT, STOREFRONT_KEY, aws_client, free_port
 
@@ -39,30 +38,16 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     )
     local = LocalStack(options).start()
     try:
-        assert local.model is not None
-        load_demo_catalogue(local_table(local, "InventoryTable"))
+        local.load_demo_catalogue()
         yield local
     finally:
         local.stop()
         handle.close()
 
 
-def local_table(local: LocalStack, logical_id: str) -> Any:
-    import boto3
-
-    assert local.model is not None
-    return boto3.resource(
-        "dynamodb",
-        endpoint_url=local.aws_url,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    ).Table(local.model.tables[logical_id])
-
-
 @pytest.fixture
 def inventory_table(stack: LocalStack) -> Any:
-    return local_table(stack, "InventoryTable")
+    return stack.table("InventoryTable")
 
 
 @pytest.fixture

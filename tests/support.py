@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,16 +17,12 @@ from typing import Any, TypeVar
 
 import boto3
 
+from local_stack.stack import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_KEY = "local-admin-key"
 STOREFRONT_KEY = "local-storefront-key"
 T = TypeVar("T")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
