@@ -10,9 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-import boto3
-
-from local_stack.demo_data import load_demo_catalogue
+from local_stack.demo_data import load_demo_into_stack
 from local_stack.stack import (
     DEFAULT_ADMIN_KEY,
     DEFAULT_STOREFRONT_KEY,
@@ -82,14 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         assert stack.model is not None
         if first_start and not args.no_demo and not args.fresh and "InventoryTable" in stack.model.tables:
-            table = boto3.resource(
-                "dynamodb",
-                endpoint_url=stack.aws_url,
-                region_name=options.region,
-                aws_access_key_id="local",
-                aws_secret_access_key="local",
-            ).Table(stack.model.tables["InventoryTable"])
-            count = load_demo_catalogue(table)
+            count = load_demo_into_stack(stack.aws_url, options.region, stack.model.tables)
             stack.save()
             logging.getLogger("local_stack").info("loaded the demo catalogue: %d stock records", count)
         print(

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from local_stack.demo_data import load_demo_catalogue
+from local_stack.demo_data import load_demo_into_stack
 from local_stack.lambda_runtime import InvokeResult, LambdaRuntime
 from local_stack.provision import Provisioner
 from local_stack.stack import ROOT, LocalStack, StackOptions, local_parameters
@@ -83,16 +83,7 @@ def invoke(logical_id: str, event: Any, template: Path = ROOT / "template.yaml")
         with LocalStack(options) as stack:
             assert stack.model is not None and stack.runtime is not None
             if "InventoryTable" in stack.model.tables:
-                import boto3
-
-                table = boto3.resource(
-                    "dynamodb",
-                    endpoint_url=stack.aws_url,
-                    region_name=options.region,
-                    aws_access_key_id="local",
-                    aws_secret_access_key="local",
-                ).Table(stack.model.tables["InventoryTable"])
-                load_demo_catalogue(table)
+                load_demo_into_stack(stack.aws_url, options.region, stack.model.tables)
             return stack.runtime.invoke(logical_id, event)
 
 

@@ -40,7 +40,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     local = LocalStack(options).start()
     try:
         assert local.model is not None
-        load_demo_catalogue(local_table(local, "InventoryTable"))
+        load_demo_catalogue(local_table(local, "InventoryTable"), local_table(local, "ProductsTable"))
         yield local
     finally:
         local.stop()
