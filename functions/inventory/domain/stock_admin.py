@@ -30,7 +30,6 @@ from inventory.store.stock_changes import RecordChanged, StockChanges
 from inventory.store.stock_records import StockRecordStore
 
 MAX_ATTEMPTS = 25
-DEFAULT_THRESHOLD = 5
 ADMIN = "admin"
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from inventory.domain.stock_levels import inventory_view
 from inventory.models import Availability, AvailabilityReport, StockRecordPage, StockStatus
 from inventory.store.ledger import LedgerPage, LedgerReader
+from inventory.store.paging import decode_token, encode_token
 from inventory.store.stock_queries import StockQueries
 from inventory.store.stock_records import StockRecordStore
+
+_LEDGER_KEYS = frozenset({"movement_id"})
 
 
 def check_availability(queries: StockQueries, items: list[tuple[str, str, int]]) -> AvailabilityReport:
@@ -58,8 +61,11 @@ def list_stock(
 def stock_history(
     ledger: LedgerReader, store: StockRecordStore, product_id: str, limit: int, next_token: str | None
 ) -> LedgerPage:
-    """Movements of a product, newest first. 404 only for a product that has no trace at all."""
-    page = ledger.history(product_id, limit, next_token)
+    """Movements of a product, newest first, with an opaque page token. 404 only for a product that has
+    no trace at all."""
+    start = decode_token(next_token, _LEDGER_KEYS)
+    page = ledger.history(product_id, limit, start["movement_id"] if start else None)
     if not page.movements and next_token is None:
         inventory_view(store, product_id)  # raises ProductNotFound when nothing is stocked either
-    return page
+    token = encode_token({"movement_id": page.next_token}) if page.next_token else None
+    return page.model_copy(update={"next_token": token})

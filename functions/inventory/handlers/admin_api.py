@@ -20,7 +20,7 @@ store_settings = load(StoreSettings)
 app = make_resolver(load(ApiSettings))
 app.include_router(admin_routes.router)
 _inventory = dynamodb_table(store_settings.inventory_table_name)
-context = {
+stores = {
     "stock_store": DynamoStockRecordStore(_inventory),
     "stock_queries": DynamoStockQueries(_inventory),
     "stock_changes": DynamoStockChanges(_inventory, store_settings.ledger_table_name),
@@ -31,6 +31,6 @@ context = {
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 @metrics.log_metrics
 @tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context_: LambdaContext) -> dict[str, Any]:
-    app.append_context(**context)
-    return app.resolve(event, context_)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    app.append_context(**stores)
+    return app.resolve(event, context)

@@ -25,7 +25,7 @@ settings = load(CatalogueSettings)
 app = make_resolver(load(ApiSettings))
 app.include_router(catalogue_routes.router)
 _inventory = dynamodb_table(settings.inventory_table_name)
-context = {
+stores = {
     "product_store": DynamoProductStore(dynamodb_table(settings.products_table_name)),
     "stock_store": DynamoStockRecordStore(_inventory),
     "stock_changes": DynamoStockChanges(_inventory, settings.ledger_table_name, settings.products_table_name),
@@ -35,6 +35,6 @@ context = {
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 @metrics.log_metrics
 @tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context_: LambdaContext) -> dict[str, Any]:
-    app.append_context(**context)
-    return app.resolve(event, context_)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    app.append_context(**stores)
+    return app.resolve(event, context)

@@ -2,8 +2,9 @@
 
 The list never scans for a filter that has an index: `category` queries `category-index`, `status`
 queries `status-index` (the stored `status`, refreshed by every admin set, adjustment and
-fulfilment). Only an unfiltered or warehouse-only list reads the table page by page, because it
-asks for every record anyway.
+fulfilment; keys only, so the records themselves are then read by key, strongly consistent). Only
+an unfiltered or warehouse-only list reads the table page by page, because it asks for every
+record anyway.
 """
 
 from __future__ import annotations
@@ -109,5 +110,11 @@ class DynamoStockQueries:
             if start is not None and exc.response["Error"]["Code"] == "ValidationException":
                 raise invalid_token() from exc
             raise
-        records = [record_from_item(item) for item in page.get("Items", [])]
+        items = page.get("Items", [])
+        if kwargs.get("IndexName") == STATUS_INDEX:
+            keys = [(item["product_id"], item["warehouse_id"]) for item in items]
+            found = self.records_by_key(keys)
+            records = [found[key] for key in keys if key in found]  # a record deleted since is skipped
+        else:
+            records = [record_from_item(item) for item in items]
         return records, encode_token(page.get("LastEvaluatedKey"))
