@@ -123,6 +123,7 @@ def test_storefront_key_cannot_create_products(api_url: str, unique_id: str) -> 
 
 def test_products_need_a_key(api_url: str) -> None:
     assert http("GET", f"{api_url}/products").status == 401
+    assert http("POST", f"{api_url}/products", {"sku": "K-1", "name": "x"}).status == 401
     assert http("GET", f"{api_url}/products/SKU-MUG-CERAMIC", headers={"x-api-key": "nope"}).status == 401
 
 

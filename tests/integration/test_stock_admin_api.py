@@ -175,6 +175,20 @@ def test_put_create_adds_a_warehouse_record_once(api_url: str, unique_id: str) -
     assert (unknown.status, unknown.body["error"]["code"]) == (404, "PRODUCT_NOT_FOUND")
 
 
+def test_browsers_may_read_the_etag_from_an_allowed_origin(api_url: str, unique_id: str) -> None:
+    stocked_product(api_url, unique_id)
+    response = http("GET", f"{api_url}/inventory/{unique_id}", headers={**ADMIN, "Origin": api_url})
+    put = http(
+        "PUT",
+        f"{api_url}/inventory/{unique_id}",
+        {"threshold_level": 1},
+        headers={**ADMIN, "Origin": api_url, "If-Match": '"2"'},
+    )
+    assert response.headers["access-control-allow-origin"] == api_url
+    assert put.headers["access-control-allow-origin"] == api_url
+    assert "ETag" in put.headers["access-control-expose-headers"]
+
+
 # ---------------------------------------------------------------- adjustments
 
 
