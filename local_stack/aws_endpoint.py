@@ -5,6 +5,12 @@ moto without Docker cannot run handler code, and its Step Functions executor cal
 for a template function runs in our runtime; every other request goes to moto unchanged. It also
 notes SNS publishes (for the local message feed) and DynamoDB writes (so snapshots run only after
 a change).
+
+DynamoDB requests are served one at a time. moto's `TransactWriteItems` is not isolated: it
+deep-copies the tables, applies the actions one by one and, when a condition fails, puts the copies
+back, which silently undoes any write another thread made in between. DynamoDB itself serialises
+transactions against other writes to the same items, so serialising the requests is the faithful
+emulation (moto's handlers are CPU-bound under the GIL, so little throughput is lost).
 """
 
 from __future__ import annotations
@@ -79,6 +85,7 @@ class AwsEndpoint:
         self.feed = feed
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.dynamodb_writes = 0
+        self._dynamodb_lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -88,8 +95,11 @@ class AwsEndpoint:
             if spec is not None:
                 return self._invoke(spec.name, environ, start_response)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
-        if target.startswith("DynamoDB_") and target.split(".", 1)[-1] in _DDB_WRITES:
-            self.dynamodb_writes += 1
+        if target.startswith("DynamoDB_"):
+            with self._dynamodb_lock:
+                if target.split(".", 1)[-1] in _DDB_WRITES:
+                    self.dynamodb_writes += 1
+                return list(self.moto(environ, start_response))
         if environ["REQUEST_METHOD"] == "POST" and "/sns/aws4_request" in environ.get(
             "HTTP_AUTHORIZATION", ""
         ):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from inventory.models import StockRecord, iso, utc_now
+from inventory.models import Product, StockRecord, iso, utc_now
+from inventory.store.stock_changes import product_item
 from inventory.store.stock_records import DynamoStockRecordStore
 
 WAREHOUSES = ("main", "east")
@@ -48,9 +49,32 @@ def demo_records() -> list[StockRecord]:
     return records
 
 
-def load_demo_catalogue(inventory_table: Any) -> int:
+def demo_products() -> list[Product]:
+    now = iso(utc_now())
+    products = []
+    for c_index, (category, names) in enumerate(sorted(_CATEGORIES.items())):
+        for p_index, name in enumerate(names):
+            products.append(
+                Product(
+                    sku=f"SKU-{name.upper()}",
+                    name=name.replace("-", " ").capitalize(),
+                    description=f"Demo {category} product",
+                    price=round(4.99 + (c_index * 6 + p_index) * 3.5, 2),
+                    category=category,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    return products
+
+
+def load_demo_catalogue(inventory_table: Any, products_table: Any | None = None) -> int:
+    """Stock records, and the catalogue's products when the template has a products table."""
     store = DynamoStockRecordStore(inventory_table)
     records = demo_records()
     for record in records:
         store.create(record)
+    if products_table is not None:
+        for product in demo_products():
+            products_table.put_item(Item=product_item(product))
     return len(records)

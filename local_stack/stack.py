@@ -126,7 +126,8 @@ class LocalStack:
         assert self.model is not None, "start the stack first"
         if "InventoryTable" not in self.model.tables:
             return 0
-        return load_demo_catalogue(self.table("InventoryTable"))
+        products = self.table("ProductsTable") if "ProductsTable" in self.model.tables else None
+        return load_demo_catalogue(self.table("InventoryTable"), products)
 
     @classmethod
     def ephemeral(cls, template: Path, state_dir: Path, log_sink: LogSink | None, **extra: Any) -> LocalStack:

@@ -65,6 +65,18 @@ class StockBelowReserved(InventoryError):
     code = "STOCK_BELOW_RESERVED"
 
 
+class StockBelowZero(InventoryError):
+    """An adjustment would take stock_count below zero."""
+
+    code = "STOCK_BELOW_ZERO"
+
+
+class ConcurrentUpdate(InventoryError):
+    """The record kept changing under a write for every bounded retry; the client may retry."""
+
+    code = "CONCURRENT_UPDATE"
+
+
 class ReservationClosed(InventoryError):
     """The reservation already reached a final state (fulfilled, released or expired)."""
 
@@ -93,6 +105,8 @@ HTTP_STATUS: dict[type[InventoryError], int] = {
     InsufficientStock: 409,
     VersionConflict: 409,
     StockBelowReserved: 400,
+    StockBelowZero: 400,
+    ConcurrentUpdate: 409,
     ReservationClosed: 409,
     ReservationConflict: 409,
 }

@@ -71,3 +71,51 @@ class InventoryView(BaseModel):
     product_id: str
     warehouses: list[StockRecord]
     totals: StockTotals
+
+
+# ---------------------------------------------------------------- catalogue and stock administration
+
+
+class Product(BaseModel):
+    """A catalogue entry (ProductsTable, PK `sku`); its stock lives in the stock records."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sku: str
+    name: str
+    description: str | None = None
+    price: float | None = Field(default=None, ge=0, description="Unit price in the shop's currency")
+    image_url: str | None = None
+    category: str | None = None
+    created_at: str
+    updated_at: str
+
+
+class ProductDetails(Product):
+    """A product with its stock per warehouse and the totals (empty when it has no stock record)."""
+
+    warehouses: list[StockRecord]
+    totals: StockTotals
+
+
+class ProductPage(BaseModel):
+    items: list[Product]
+    next_token: str | None = None
+
+
+class StockRecordPage(BaseModel):
+    items: list[StockRecord]
+    next_token: str | None = None
+
+
+class Availability(BaseModel):
+    sku: str
+    warehouse_id: str
+    quantity: int
+    available: int = Field(description="Units available now in that warehouse (0 if the product is unknown)")
+    is_available: bool
+
+
+class AvailabilityReport(BaseModel):
+    status: str = Field(description="AVAILABLE when every item is available, otherwise UNAVAILABLE")
+    items: list[Availability]

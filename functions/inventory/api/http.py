@@ -14,6 +14,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from inventory.config import ApiSettings
@@ -43,6 +44,21 @@ def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
     return [{"field": _field_name(e.get("loc", ())), "problem": str(e.get("msg", "invalid"))} for e in errors]
 
 
+def reject_unknown_query_parameters(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+    """A misspelt filter (`?warehouse=east`) must not silently widen a query: unknown names are a 400."""
+    route = app.context.get("_route")
+    if route is not None:
+        known = {param.alias for param in route.dependant.query_params}
+        unknown = sorted(set(app.current_event.query_string_parameters or {}) - known)
+        if unknown:
+            details = [
+                {"field": name or "(empty name)", "problem": "unknown query parameter"} for name in unknown
+            ]
+            message = f"{details[0]['field']}: unknown query parameter"
+            return json_response(400, error_body("VALIDATION_FAILED", message, {"fields": details}))
+    return next_middleware(app)
+
+
 def make_resolver(settings: ApiSettings) -> APIGatewayRestResolver:
     origins = settings.allowed_origins
     cors = CORSConfig(
@@ -53,6 +69,7 @@ def make_resolver(settings: ApiSettings) -> APIGatewayRestResolver:
         max_age=600,
     )
     app = APIGatewayRestResolver(enable_validation=True, cors=cors if origins else None)
+    app.use(middlewares=[reject_unknown_query_parameters])
 
     @app.exception_handler(InventoryError)
     def _domain_error(error: InventoryError) -> Response:
@@ -72,6 +89,11 @@ def make_resolver(settings: ApiSettings) -> APIGatewayRestResolver:
     @app.exception_handler(json.JSONDecodeError)
     def _malformed_json(_error: json.JSONDecodeError) -> Response:
         return json_response(400, error_body("VALIDATION_FAILED", "body: is not valid JSON", {"fields": []}))
+
+    @app.exception_handler(UnicodeDecodeError)
+    def _not_text(_error: UnicodeDecodeError) -> Response:
+        # A binary body arrives base64-encoded; decoding it as the JSON text it should be fails here.
+        return json_response(400, error_body("VALIDATION_FAILED", "body: is not UTF-8 JSON", {"fields": []}))
 
     return app
 

@@ -1,20 +1,24 @@
-"""Shopper-facing reads (FR-1): strongly consistent stock of a product."""
+"""Shopper-facing reads (FR-1): strongly consistent stock of a product, availability of a cart."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from inventory.api.contract import ID_PATTERN, STOREFRONT, errors
 from inventory.api.http import Scope, require_scope
 from inventory.domain.stock_levels import inventory_view
-from inventory.models import InventoryView
+from inventory.domain.stock_queries import check_availability
+from inventory.models import DEFAULT_WAREHOUSE, AvailabilityReport, InventoryView
+from inventory.store.stock_queries import StockQueries
 from inventory.store.stock_records import StockRecordStore
 
 router = Router()
 
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
+MAX_CHECK_ITEMS = 100
 
 
 def stock_store() -> StockRecordStore:
@@ -22,12 +26,18 @@ def stock_store() -> StockRecordStore:
     return store
 
 
+def stock_queries() -> StockQueries:
+    queries: StockQueries = router.context["stock_queries"]
+    return queries
+
+
 @router.get(
     "/inventory/<productId>",
     summary="Stock of a product",
     description="Per-warehouse stock records and totals, read with strong consistency.",
-    responses={404: {"description": "Unknown product or warehouse"}},
+    responses=errors(400, 401, 403, 404, described={404: "Unknown product or warehouse"}),
     tags=["Stock"],
+    security=STOREFRONT,
 )
 def get_inventory(
     productId: Annotated[str, Path(pattern=ID_PATTERN, description="Product id (SKU)")],
@@ -35,3 +45,32 @@ def get_inventory(
 ) -> InventoryView:
     require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
     return inventory_view(stock_store(), productId, warehouse_id)
+
+
+class CheckItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sku: str = Field(pattern=ID_PATTERN, description="Product id")
+    quantity: StrictInt = Field(ge=1, le=1_000_000, description="Units wanted")
+    warehouse_id: str = Field(default=DEFAULT_WAREHOUSE, pattern=ID_PATTERN, description="Warehouse to check")
+
+
+class CheckRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[CheckItem] = Field(min_length=1, max_length=MAX_CHECK_ITEMS)
+
+
+@router.post(
+    "/inventory/check",
+    summary="Check availability of a cart",
+    description="One strongly consistent batch read for all items. Lines for the same sku and warehouse "
+    "are judged against their total quantity; an unknown sku is unavailable.",
+    responses=errors(400, 401, 403),
+    tags=["Stock"],
+    security=STOREFRONT,
+)
+def check_inventory(request: Annotated[CheckRequest, Body()]) -> AvailabilityReport:
+    require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
+    wanted = [(item.sku, item.warehouse_id, item.quantity) for item in request.items]
+    return check_availability(stock_queries(), wanted)

@@ -1,4 +1,4 @@
-"""InventoryReadFunction: GET /inventory/{productId} (getInventoryLevel)."""
+"""InventoryReadFunction: GET /inventory/{productId} (getInventoryLevel) and POST /inventory/check."""
 
 from __future__ import annotations
 
@@ -11,17 +11,19 @@ from inventory.api.http import make_resolver
 from inventory.aws import dynamodb_table
 from inventory.config import ApiSettings, StoreSettings, load
 from inventory.observability import logger, metrics, tracer
+from inventory.store.stock_queries import DynamoStockQueries
 from inventory.store.stock_records import DynamoStockRecordStore
 
 store_settings = load(StoreSettings)
 app = make_resolver(load(ApiSettings))
 app.include_router(read_routes.router)
 stock_store = DynamoStockRecordStore(dynamodb_table(store_settings.inventory_table_name))
+stock_queries = DynamoStockQueries(dynamodb_table(store_settings.inventory_table_name))
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    app.append_context(stock_store=stock_store)
+    app.append_context(stock_store=stock_store, stock_queries=stock_queries)
     return app.resolve(event, context)

@@ -1,0 +1,84 @@
+"""What the OpenAPI document says about every route: key schemes, error bodies, id patterns.
+
+Routes declare the keys they accept with `security=` (the authorizer and `require_scope` enforce
+them), and the error statuses they can answer with `errors(...)`, so the generated specification
+describes what the API really does.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from pydantic import AfterValidator, BaseModel, Field
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
+
+
+def _utf8(value: str) -> str:
+    # JSON may carry lone surrogates ("\ud800"), which are not text and which DynamoDB refuses.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(_utf8)]
+"""A free-text field: any Unicode text, but no lone surrogates."""
+
+STOREFRONT_KEY_SCHEME = "storefrontKey"
+ADMIN_KEY_SCHEME = "adminKey"
+# A storefront route accepts either key; an admin route only an admin key.
+STOREFRONT: list[dict[str, list[str]]] = [{STOREFRONT_KEY_SCHEME: []}, {ADMIN_KEY_SCHEME: []}]
+ADMIN: list[dict[str, list[str]]] = [{ADMIN_KEY_SCHEME: []}]
+
+SECURITY_SCHEMES: dict[str, Any] = {
+    STOREFRONT_KEY_SCHEME: APIKey(
+        name="x-api-key",
+        in_=APIKeyIn.header,
+        description="A storefront key: reads stock, checks availability, reserves and releases.",
+    ),
+    ADMIN_KEY_SCHEME: APIKey(
+        name="x-api-key",
+        in_=APIKeyIn.header,
+        description="An admin key: everything a storefront key may do, and changing stock.",
+    ),
+}
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable, machine-readable error code, e.g. VERSION_CONFLICT")
+    message: str = Field(description="What went wrong, for people")
+    details: dict[str, Any] = Field(description="Context: offending fields, the current record, ...")
+
+
+class ErrorResponse(BaseModel):
+    """The one shape of every error the API returns."""
+
+    error: ErrorDetail
+
+
+_DESCRIPTIONS = {
+    400: "Invalid input (VALIDATION_FAILED names each field) or a refused change",
+    401: "Missing or unknown x-api-key (UNAUTHORIZED)",
+    403: "The key may not perform this operation (FORBIDDEN)",
+    404: "Unknown product, warehouse record or resource",
+    409: "Conflict with the current state (see the error code)",
+}
+
+
+def errors(
+    *statuses: int, success: int = 200, described: dict[int, str] | None = None
+) -> dict[int, OpenAPIResponse]:
+    """OpenAPI responses: `success` with the route's return type, then the error statuses, all with the
+    `ErrorResponse` body."""
+    overrides = described or {}
+    documented: dict[int, OpenAPIResponse] = {success: {"description": overrides.get(success, "Success")}}
+    for status in statuses:
+        documented[status] = {
+            "description": overrides.get(status, _DESCRIPTIONS.get(status, "Error")),
+            "content": {"application/json": {"model": ErrorResponse}},
+        }
+    return documented
