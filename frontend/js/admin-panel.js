@@ -259,11 +259,13 @@ $("edit-form").addEventListener("submit", async (event) => {
       say(
         box,
         `Not saved: this stock record was changed by someone else, so the form was refreshed with the current ` +
-          `values (${current.stock_count} on hand, threshold ${current.threshold_level}, version ${current.version}). ` +
+          `values (${current.stock_count} on hand, threshold ${current.threshold_level}, ` +
+          `version ${current.version}). ` +
           "Check them and save again.",
         "warn",
       );
-      loadProduct(productId, { keepWarehouse: current.warehouse_id, changedWarehouse: current.warehouse_id, quiet: true })
+      const where = current.warehouse_id;
+      loadProduct(productId, { keepWarehouse: where, changedWarehouse: where, quiet: true })
         .then(() => fillEditForm(current))
         .catch(() => {});
       return;
@@ -414,7 +416,8 @@ async function loadBrowse({ more = false } = {}) {
   const box = $("browse-message");
   if (!requireKey(box)) return;
   try {
-    const page = await api.listInventory({ ...browseQuery, limit: 50, nextToken: more ? browseQuery.nextToken : undefined });
+    const nextToken = more ? browseQuery.nextToken : undefined;
+    const page = await api.listInventory({ ...browseQuery, limit: 50, nextToken });
     const body = $("browse-table").tBodies[0];
     const rows = (page.items || []).map(browseRow);
     if (more) body.append(...rows);
@@ -427,13 +430,12 @@ async function loadBrowse({ more = false } = {}) {
       browseQuery.status && STATUS_LABELS[browseQuery.status],
       browseQuery.warehouseId && `warehouse ${browseQuery.warehouseId}`,
     ].filter(Boolean);
-    say(
-      box,
-      body.rows.length
-        ? `${body.rows.length} record${body.rows.length === 1 ? "" : "s"}${filters.length ? ` (${filters.join(", ")})` : ""}${browseQuery.nextToken ? ", more available" : ""}.`
-        : "No stock records match.",
-      "info",
-    );
+    const count = body.rows.length;
+    const summary =
+      `${count} record${count === 1 ? "" : "s"}` +
+      `${filters.length ? ` (${filters.join(", ")})` : ""}` +
+      `${browseQuery.nextToken ? ", more available" : ""}.`;
+    say(box, count ? summary : "No stock records match.", "info");
   } catch (error) {
     markFields(error, { category: $("browse-category"), warehouse_id: $("browse-warehouse") });
     say(box, explain(error, ""), "error");

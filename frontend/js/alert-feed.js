@@ -40,8 +40,8 @@ function item(alert) {
   const title = alert.product_id
     ? `${alert.product_id}${alert.warehouse_id ? ` @ ${alert.warehouse_id}` : ""}`
     : alert.subject || "Message";
-  const change =
-    alert.previous_status && alert.new_status ? `${alert.previous_status} → ${alert.new_status}` : alert.event_type || "";
+  const transition = alert.previous_status && alert.new_status;
+  const change = transition ? `${alert.previous_status} → ${alert.new_status}` : alert.event_type || "";
   return el(
     "li",
     { dataset: { status, alertId: alert.alert_id || "" } },

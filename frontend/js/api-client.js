@@ -81,7 +81,8 @@ async function errorFrom(response) {
 export class ApiClient {
   /**
    * @param {object} options
-   * @param {string} [options.baseUrl]  API root, e.g. "https://abc.execute-api.us-east-1.amazonaws.com/v1"; "" = same origin
+   * @param {string} [options.baseUrl]  API root ("" = same origin),
+   *                                     e.g. "https://abc.execute-api.us-east-1.amazonaws.com/v1"
    * @param {string} [options.apiKey]   sent as `x-api-key`
    * @param {number} [options.timeoutMs]
    * @param {typeof fetch} [options.fetch]
@@ -133,18 +134,27 @@ export class ApiClient {
     if (!response.ok) throw await errorFrom(response);
     if (response.status === 204) return null;
     const text = await response.text();
-    return text ? JSON.parse(text) : null;
+    try {
+      return text ? JSON.parse(text) : null;
+    } catch {
+      throw new ApiError({
+        status: response.status,
+        code: "BAD_RESPONSE",
+        message: "the API answered with something that is not JSON",
+        details: {},
+      });
+    }
   }
 
   // -- stock ------------------------------------------------------------------------------------
-  getInventory(productId, { warehouseId, signal } = {}) {
+  async getInventory(productId, { warehouseId, signal } = {}) {
     return this.request("GET", `/inventory/${segment(productId, "product_id")}`, {
       query: { warehouse_id: warehouseId },
       signal,
     });
   }
 
-  listInventory({ category, status, warehouseId, limit, nextToken, signal } = {}) {
+  async listInventory({ category, status, warehouseId, limit, nextToken, signal } = {}) {
     return this.request("GET", "/inventory", {
       query: { category, status, warehouse_id: warehouseId, limit, next_token: nextToken },
       signal,
@@ -155,7 +165,10 @@ export class ApiClient {
    * Sets stock_count / threshold_level / category of one warehouse record. `expectedVersion` is the
    * version the caller last saw: the API refuses with 409 VERSION_CONFLICT (error.current) if it moved.
    */
-  updateInventory(productId, { warehouseId, stockCount, thresholdLevel, category, expectedVersion, signal } = {}) {
+  async updateInventory(
+    productId,
+    { warehouseId, stockCount, thresholdLevel, category, expectedVersion, signal } = {},
+  ) {
     const body = dropEmpty({
       warehouse_id: warehouseId,
       stock_count: stockCount,
@@ -167,32 +180,32 @@ export class ApiClient {
     return this.request("PUT", `/inventory/${segment(productId, "product_id")}`, { body, signal });
   }
 
-  adjustInventory(productId, { warehouseId, delta, reason, reference, signal } = {}) {
+  async adjustInventory(productId, { warehouseId, delta, reason, reference, signal } = {}) {
     return this.request("POST", `/inventory/${segment(productId, "product_id")}/adjustments`, {
       body: dropEmpty({ warehouse_id: warehouseId, delta, reason, reference }),
       signal,
     });
   }
 
-  getHistory(productId, { limit, nextToken, signal } = {}) {
+  async getHistory(productId, { limit, nextToken, signal } = {}) {
     return this.request("GET", `/inventory/${segment(productId, "product_id")}/history`, {
       query: { limit, next_token: nextToken },
       signal,
     });
   }
 
-  checkAvailability(items, { signal } = {}) {
+  async checkAvailability(items, { signal } = {}) {
     return this.request("POST", "/inventory/check", { body: { items }, signal });
   }
 
-  reserve(productId, { quantity, reservationId, warehouseId, holdSeconds, signal } = {}) {
+  async reserve(productId, { quantity, reservationId, warehouseId, holdSeconds, signal } = {}) {
     return this.request("POST", `/inventory/${segment(productId, "product_id")}/reserve`, {
       body: dropEmpty({ quantity, reservationId, warehouse_id: warehouseId, hold_seconds: holdSeconds }),
       signal,
     });
   }
 
-  release(productId, reservationId, { signal } = {}) {
+  async release(productId, reservationId, { signal } = {}) {
     return this.request(
       "DELETE",
       `/inventory/${segment(productId, "product_id")}/reserve/${segment(reservationId, "reservationId")}`,
@@ -201,25 +214,25 @@ export class ApiClient {
   }
 
   // -- products ---------------------------------------------------------------------------------
-  createProduct(product, { signal } = {}) {
+  async createProduct(product, { signal } = {}) {
     return this.request("POST", "/products", { body: dropEmpty(product), signal });
   }
 
-  getProduct(sku, { signal } = {}) {
+  async getProduct(sku, { signal } = {}) {
     return this.request("GET", `/products/${segment(sku, "sku")}`, { signal });
   }
 
-  listProducts({ limit, nextToken, signal } = {}) {
+  async listProducts({ limit, nextToken, signal } = {}) {
     return this.request("GET", "/products", { query: { limit, next_token: nextToken }, signal });
   }
 
   // -- alerts -----------------------------------------------------------------------------------
-  listAlerts({ limit, nextToken, signal } = {}) {
+  async listAlerts({ limit, nextToken, signal } = {}) {
     return this.request("GET", "/alerts", { query: { limit, next_token: nextToken }, signal });
   }
 
   /** The local stack's record of published SNS messages (`make run` only; not part of the deployed API). */
-  localSnsMessages({ topicArn, signal } = {}) {
+  async localSnsMessages({ topicArn, signal } = {}) {
     return this.request("GET", "/_local/sns", { query: { topic_arn: topicArn }, signal, withKey: false });
   }
 }

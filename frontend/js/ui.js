@@ -16,7 +16,8 @@ export function el(tag, props = {}, ...children) {
 }
 
 export function badge(status) {
-  return el("span", { className: "badge", dataset: { status: status || "" } }, STATUS_LABELS[status] || status || "–");
+  const text = STATUS_LABELS[status] || status || "–";
+  return el("span", { className: "badge", dataset: { status: status || "" } }, text);
 }
 
 /** Shows (or hides, with text "") a message box; kind is "ok", "warn", "error" or "info". */
