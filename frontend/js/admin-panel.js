@@ -265,9 +265,8 @@ $("edit-form").addEventListener("submit", async (event) => {
         "warn",
       );
       const where = current.warehouse_id;
-      loadProduct(productId, { keepWarehouse: where, changedWarehouse: where, quiet: true })
-        .then(() => fillEditForm(current))
-        .catch(() => {});
+      // The table catches up too; the form then shows the freshest record, should it have moved again.
+      loadProduct(productId, { keepWarehouse: where, changedWarehouse: where, quiet: true }).catch(() => {});
       return;
     }
     const matched = markFields(error, { stock_count: $("edit-stock-count"), threshold_level: $("edit-threshold") });

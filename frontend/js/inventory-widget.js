@@ -120,6 +120,11 @@ export class InventoryWidget {
       this.timer = setInterval(() => {
         if (!document.hidden) this.refresh();
       }, this.refreshSeconds * 1000);
+      // A shopper coming back to the tab sees current stock, not what it was when they left.
+      this.onVisible = () => {
+        if (!document.hidden) this.refresh();
+      };
+      document.addEventListener("visibilitychange", this.onVisible);
     }
     return loaded;
   }
@@ -127,6 +132,8 @@ export class InventoryWidget {
   stop() {
     clearInterval(this.timer);
     this.timer = null;
+    if (this.onVisible) document.removeEventListener("visibilitychange", this.onVisible);
+    this.onVisible = null;
   }
 }
 
