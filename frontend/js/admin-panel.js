@@ -416,7 +416,7 @@ async function loadBrowse({ more = false } = {}) {
   if (!requireKey(box)) return;
   try {
     const nextToken = more ? browseQuery.nextToken : undefined;
-    const page = await api.listInventory({ ...browseQuery, limit: 50, nextToken });
+    const page = await api.listInventory({ ...browseQuery, limit: 25, nextToken });
     const body = $("browse-table").tBodies[0];
     const rows = (page.items || []).map(browseRow);
     if (more) body.append(...rows);

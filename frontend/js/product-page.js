@@ -1,4 +1,5 @@
 // The demo product page: picks the product from `?product=SKU-...` and mounts the stock widget.
+import { ApiClient, apiBaseFromPage } from "./api-client.js";
 import { mountInventoryWidget } from "./inventory-widget.js";
 
 const params = new URLSearchParams(window.location.search);
@@ -14,7 +15,27 @@ function titleFrom(sku) {
 document.getElementById("product-name").textContent = productId ? titleFrom(productId) : "No product chosen";
 document.title = `${productId || "No product"} · Demo shop`;
 
-const widget = mountInventoryWidget(document.getElementById("stock-status"), { productId });
+const widgetElement = document.getElementById("stock-status");
+const widget = mountInventoryWidget(widgetElement, { productId });
+
+// Name and description from the catalogue when it knows the product; the SKU-based title otherwise.
+async function showCatalogueEntry() {
+  if (!productId) return;
+  const api = new ApiClient({ baseUrl: apiBaseFromPage(document), apiKey: widgetElement.dataset.apiKey });
+  try {
+    const product = await api.getProduct(productId);
+    if (product && product.name) {
+      document.getElementById("product-name").textContent = product.name;
+      document.title = `${product.name} · Demo shop`;
+    }
+    if (product && product.description) {
+      document.getElementById("product-description").textContent = product.description;
+    }
+  } catch {
+    // Not in the catalogue (or no catalogue on this API): the page still works from the SKU.
+  }
+}
+showCatalogueEntry();
 
 document.getElementById("cart-form").addEventListener("submit", (event) => {
   event.preventDefault();

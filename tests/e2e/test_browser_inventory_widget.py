@@ -6,6 +6,7 @@ stack from `frontend/`, the same origin as the API.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,9 @@ import pytest
 from inventory.models import StockRecord, iso, utc_now
 from inventory.store.stock_records import record_item
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+
+from local_stack.cfn import load_template
+from tests.support import ADMIN_KEY, ROOT, http
 
 pytestmark = pytest.mark.e2e
 
@@ -30,6 +34,22 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 expect.set_options(timeout=15_000)
+
+
+def template_declares(method: str, path: str) -> bool:
+    for resource in load_template(ROOT / "template.yaml")["Resources"].values():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        for event in ((resource.get("Properties") or {}).get("Events") or {}).values():
+            props = event.get("Properties") or {}
+            same_path = re.sub(r"\{[^}]+\}", "{}", str(props.get("Path", ""))) == path
+            if (
+                event.get("Type") == "Api"
+                and same_path
+                and str(props.get("Method")).upper() in (method, "ANY")
+            ):
+                return True
+    return False
 
 
 @pytest.fixture(scope="module")
@@ -184,3 +204,24 @@ def test_widget_sends_the_storefront_key_from_its_data_attribute(page: Page, api
         open_product(page, api_url, "SKU-MUG-CERAMIC")
     assert caught.value.headers.get("x-api-key") == "local-storefront-key"
     assert "local-storefront-key" not in caught.value.url
+
+
+@pytest.mark.skipif(
+    not (template_declares("POST", "/products") and template_declares("GET", "/products/{}")),
+    reason="template.yaml declares no POST /products and GET /products/{sku} yet",
+)
+def test_product_page_shows_the_catalogue_name(page: Page, api_url: str, unique_id: str) -> None:
+    # Given a product in the catalogue
+    product = {
+        "sku": unique_id,
+        "name": "Enamel camping mug",
+        "description": "Holds 350 ml.",
+        "category": "home",
+    }
+    created = http("POST", f"{api_url}/products", product, headers={"x-api-key": ADMIN_KEY})
+    assert created.status == 201, created.text
+    # When its page opens
+    open_product(page, api_url, unique_id)
+    # Then it shows the catalogue's name and description instead of the SKU
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enamel camping mug")
+    expect(page.locator("#product-description")).to_have_text("Holds 350 ml.")
