@@ -28,7 +28,7 @@ function storedKey() {
 }
 
 const api = new ApiClient({ baseUrl: apiBaseFromPage(document), apiKey: storedKey() });
-const alertFeed = new AlertFeed($("alert-feed"), { client: api });
+const alertFeed = new AlertFeed($("alert-feed"), { client: api, onSelectProduct: openProduct });
 
 /** What the shown product looks like now: {productId, view, records: Map<warehouse_id, StockRecord>}. */
 let shown = null;
@@ -207,6 +207,13 @@ $("search-form").addEventListener("submit", async (event) => {
     say(box, explain(error, productId), "error");
   }
 });
+
+/** Shows a product picked elsewhere on the page (browse list, alert feed). */
+function openProduct(productId) {
+  $("search-product").value = productId;
+  $("search-form").requestSubmit();
+  $("product-section").scrollIntoView({ behavior: "smooth" });
+}
 
 $("edit-warehouse").addEventListener("change", () => {
   clearFieldErrors($("edit-form"));
@@ -392,11 +399,7 @@ function browseRow(r) {
           type: "button",
           className: "link-button",
           title: `Show ${r.product_id}`,
-          onclick: () => {
-            $("search-product").value = r.product_id;
-            $("search-form").requestSubmit();
-            $("product-section").scrollIntoView({ behavior: "smooth" });
-          },
+          onclick: () => openProduct(r.product_id),
         },
         r.product_id,
       ),

@@ -35,17 +35,25 @@ function describe(alert) {
   return parts.join(" · ");
 }
 
-function item(alert) {
+function item(alert, onSelectProduct) {
   const status = alert.new_status || "";
-  const title = alert.product_id
+  const label = alert.product_id
     ? `${alert.product_id}${alert.warehouse_id ? ` @ ${alert.warehouse_id}` : ""}`
     : alert.subject || "Message";
+  const title =
+    alert.product_id && onSelectProduct
+      ? el(
+          "button",
+          { type: "button", className: "link-button", onclick: () => onSelectProduct(alert.product_id) },
+          label,
+        )
+      : el("span", {}, label);
   const transition = alert.previous_status && alert.new_status;
   const change = transition ? `${alert.previous_status} → ${alert.new_status}` : alert.event_type || "";
   return el(
     "li",
     { dataset: { status, alertId: alert.alert_id || "" } },
-    el("div", { className: "alert-head" }, el("span", {}, title), status ? badge(status) : null),
+    el("div", { className: "alert-head" }, title, status ? badge(status) : null),
     describe(alert) ? el("div", {}, describe(alert)) : null,
     el("div", { className: "alert-meta" }, [change, formatTime(alert.at)].filter(Boolean).join(" · ")),
     alert.raw ? el("pre", {}, alert.raw) : null,
@@ -53,8 +61,10 @@ function item(alert) {
 }
 
 export class AlertFeed {
-  constructor(section, { client, pollSeconds = 30 } = {}) {
+  /** onSelectProduct(productId) is called when the admin picks an alert's product. */
+  constructor(section, { client, pollSeconds = 30, onSelectProduct } = {}) {
     this.section = section;
+    this.onSelectProduct = onSelectProduct;
     this.client = client;
     this.pollSeconds = pollSeconds;
     this.list = section.querySelector("[data-alert-list]");
@@ -91,7 +101,7 @@ export class AlertFeed {
       if (mine !== this.sequence) return;
       this.source.textContent = `Newest first, from ${source}.`;
       this.section.dataset.source = source.startsWith("GET /alerts") ? "alerts" : "local-sns";
-      this.list.replaceChildren(...alerts.map(item));
+      this.list.replaceChildren(...alerts.map((alert) => item(alert, this.onSelectProduct)));
       say(this.message, alerts.length ? "" : "No alerts yet.", "info");
     } catch (error) {
       if (mine !== this.sequence) return;

@@ -278,7 +278,7 @@ def test_adjustment_form_checks_its_fields_before_sending(
 
 
 def test_alert_feed_falls_back_to_the_local_sns_feed(
-    page: Page, api_url: str, aws: Any, unique_id: str
+    page: Page, api_url: str, aws: Any, inventory_table: Any, unique_id: str
 ) -> None:
     # Given a stage without GET /alerts (as before that route is deployed)
     page.route(
@@ -316,6 +316,11 @@ def test_alert_feed_falls_back_to_the_local_sns_feed(
     expect(item).to_contain_text("Low stock")
     expect(item).to_contain_text("available 3")
     expect(item).to_contain_text("IN_STOCK → LOW_STOCK")
+    # And picking the alert's product shows its stock
+    put_record(inventory_table, unique_id, stock=3, threshold=5)
+    item.get_by_role("button", name=f"{unique_id} @ main").click()
+    expect(page.locator("#view-product-id")).to_have_text(unique_id)
+    expect(cell(page, "main", "available")).to_have_text("3")
 
 
 # -- waiting for their routes ------------------------------------------------------------------
