@@ -181,11 +181,21 @@ function renderProduct(view, { keepWarehouse, changedWarehouse } = {}) {
   $("product-view").hidden = false;
 }
 
+let productRequests = 0;
+
+/** Reads and shows a product; an answer to an older request never replaces a newer one (null then). */
 async function loadProduct(productId, options = {}) {
-  const box = $("product-message");
-  const view = await api.getInventory(productId);
+  const mine = ++productRequests;
+  let view;
+  try {
+    view = await api.getInventory(productId);
+  } catch (error) {
+    if (mine !== productRequests) return null;
+    throw error;
+  }
+  if (mine !== productRequests) return null;
   renderProduct(view, options);
-  if (!options.quiet) say(box, "", "info");
+  if (!options.quiet) say($("product-message"), "", "info");
   return view;
 }
 
