@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help install run test lint format typecheck validate unit integration e2e bench invoke clean
+.PHONY: help install browser run test lint format typecheck validate unit integration e2e bench invoke clean
 
 help:
 	@echo "make run      start the whole system locally (REST + pages on :3000, AWS endpoint on :4566)"
@@ -22,6 +22,17 @@ $(STAMP):
 	@rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)
+
+# The browser tests drive the system's Chromium: Playwright's own browser download needs an internet
+# connection that CI and offline machines do not have. Installed only when missing (Debian/Ubuntu).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "installing chromium for the browser tests"; \
+		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	fi
 
 run: install
 	$(BIN)/python -m local_stack $(ARGS)
@@ -41,7 +52,7 @@ validate: install
 	SAM_CLI_TELEMETRY=0 $(BIN)/sam validate --lint --template-file template.yaml --region us-east-1
 
 # pytest exits 5 when it collected nothing: that is a broken suite, not a pass.
-test: lint typecheck validate
+test: lint typecheck validate browser
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
@@ -51,7 +62,7 @@ unit: install
 integration: install
 	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
 
-e2e: install
+e2e: install browser
 	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
 
 bench: install
