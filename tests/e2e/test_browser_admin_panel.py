@@ -8,80 +8,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from inventory.models import StockRecord, iso, utc_now
 from inventory.store.stock_records import record_item
-from playwright.sync_api import Browser, Page, Request, expect, sync_playwright
+from playwright.sync_api import Page, Request, expect
 
-from local_stack.cfn import load_template
-from tests.support import ADMIN_KEY, ROOT, STOREFRONT_KEY, http
+from tests.e2e.conftest import needs
+from tests.support import ADMIN_KEY, STOREFRONT_KEY, http
 
 pytestmark = pytest.mark.e2e
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-expect.set_options(timeout=15_000)
-
-
-def declared_routes() -> set[tuple[str, str]]:
-    """(METHOD, path with every {param} as {}) of each function's Api event in template.yaml."""
-    routes = set()
-    for resource in load_template(ROOT / "template.yaml")["Resources"].values():
-        if resource.get("Type") != "AWS::Serverless::Function":
-            continue
-        for event in ((resource.get("Properties") or {}).get("Events") or {}).values():
-            if event.get("Type") == "Api":
-                props = event.get("Properties") or {}
-                path = re.sub(r"\{[^}]+\}", "{}", str(props.get("Path", "")))
-                routes.add((str(props.get("Method", "")).upper(), path))
-    return routes
-
-
-ROUTES = declared_routes()
-
-
-def needs(*routes: str) -> pytest.MarkDecorator:
-    missing = []
-    for route in routes:
-        method, path = route.split(" ", 1)
-        path = re.sub(r"\{[^}]+\}", "{}", path)
-        if (method, path) not in ROUTES and ("ANY", path) not in ROUTES:
-            missing.append(route)
-    return pytest.mark.skipif(bool(missing), reason=f"template.yaml declares no {', '.join(missing)} yet")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    yield opened
-    context.close()
-    assert errors == [], f"uncaught errors in the page: {errors}"
 
 
 def put_record(

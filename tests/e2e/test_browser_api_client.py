@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from inventory.models import StockRecord, iso, utc_now
 from inventory.store.stock_records import record_item
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Page
 
-from local_stack.cfn import load_template
-from tests.support import ADMIN_KEY, ROOT, STOREFRONT_KEY, free_port, http
+from tests.e2e.conftest import template_declares
+from tests.support import ADMIN_KEY, STOREFRONT_KEY, free_port, http
 
 pytestmark = pytest.mark.e2e
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 # Runs one ApiClient call in the page; returns {"ok": body} or {"error": {...ApiError fields}}.
 CALL = """
@@ -44,39 +29,10 @@ async ([baseUrl, apiKey, method, args]) => {
 """
 
 
-def template_declares(method: str, path: str) -> bool:
-    for resource in load_template(ROOT / "template.yaml")["Resources"].values():
-        if resource.get("Type") != "AWS::Serverless::Function":
-            continue
-        for event in ((resource.get("Properties") or {}).get("Events") or {}).values():
-            props = event.get("Properties") or {}
-            same_path = re.sub(r"\{[^}]+\}", "{}", str(props.get("Path", ""))) == path
-            if (
-                event.get("Type") == "Api"
-                and same_path
-                and str(props.get("Method")).upper() in (method, "ANY")
-            ):
-                return True
-    return False
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 @pytest.fixture
-def page(browser: Browser, api_url: str) -> Iterator[Page]:
-    context = browser.new_context()
-    opened = context.new_page()
-    opened.goto(f"{api_url}/")
-    yield opened
-    context.close()
+def page(page: Page, api_url: str) -> Page:
+    page.goto(f"{api_url}/")
+    return page
 
 
 def call(page: Page, base_url: str, key: str, method: str, *args: Any) -> dict[str, Any]:

@@ -8,69 +8,17 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from inventory.models import StockRecord, iso, utc_now
 from inventory.store.stock_records import record_item
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Page, Route, expect
 
-from local_stack.cfn import load_template
-from tests.support import ADMIN_KEY, ROOT, http
+from tests.e2e.conftest import template_declares
+from tests.support import ADMIN_KEY, http
 
 pytestmark = pytest.mark.e2e
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-expect.set_options(timeout=15_000)
-
-
-def template_declares(method: str, path: str) -> bool:
-    for resource in load_template(ROOT / "template.yaml")["Resources"].values():
-        if resource.get("Type") != "AWS::Serverless::Function":
-            continue
-        for event in ((resource.get("Properties") or {}).get("Events") or {}).values():
-            props = event.get("Properties") or {}
-            same_path = re.sub(r"\{[^}]+\}", "{}", str(props.get("Path", ""))) == path
-            if (
-                event.get("Type") == "Api"
-                and same_path
-                and str(props.get("Method")).upper() in (method, "ANY")
-            ):
-                return True
-    return False
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1200, "height": 800})
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    yield opened
-    context.close()
-    assert errors == [], f"uncaught errors in the page: {errors}"
 
 
 def put_record(
