@@ -25,6 +25,7 @@ from xml.etree import ElementTree
 from moto.server import DomainDispatcherApplication, create_backend_app
 
 from local_stack.lambda_runtime import LambdaRuntime
+from local_stack.moto_fixes import keep_streams_across_rollbacks
 
 _INVOKE = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
 _DDB_WRITES = (
@@ -77,8 +78,12 @@ class AwsEndpoint:
     def __init__(self, runtime: LambdaRuntime, feed: SnsFeed) -> None:
         self.runtime = runtime
         self.feed = feed
+        keep_streams_across_rollbacks()
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.dynamodb_writes = 0
+        # moto rolls a failed transaction back by restoring whole tables, which would also undo a
+        # write that ran meanwhile; DynamoDB writes therefore go to moto one at a time.
+        self._dynamodb_write_lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -89,7 +94,9 @@ class AwsEndpoint:
                 return self._invoke(spec.name, environ, start_response)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target.startswith("DynamoDB_") and target.split(".", 1)[-1] in _DDB_WRITES:
-            self.dynamodb_writes += 1
+            with self._dynamodb_write_lock:
+                self.dynamodb_writes += 1
+                return list(self.moto(environ, start_response))
         if environ["REQUEST_METHOD"] == "POST" and "/sns/aws4_request" in environ.get(
             "HTTP_AUTHORIZATION", ""
         ):
