@@ -84,6 +84,7 @@ class EventSourcePollers:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.deliveries: dict[str, int] = {}
+        self._positions: dict[str, dict[str, str | None]] = {}
 
     def start(self) -> None:
         for source in self.model.event_sources:
@@ -95,6 +96,10 @@ class EventSourcePollers:
             target = {"sqs": self._poll_sqs, "stream": self._poll_stream, "schedule": self._run_schedule}[
                 source.kind
             ]
+            if source.kind == "stream":
+                # Like an event source mapping, the starting position is fixed when the mapping is
+                # created, so changes made right after start() returns (the demo catalogue) count.
+                self._positions[self._key(source)] = self._starting_iterators(source)
             thread = threading.Thread(
                 target=self._guard,
                 args=(target, source),
@@ -120,8 +125,12 @@ class EventSourcePollers:
                 log.exception("event source %s.%s failed; retrying", source.function, source.name)
                 self._stop.wait(1.0)
 
+    @staticmethod
+    def _key(source: EventSource) -> str:
+        return f"{source.function}.{source.name}"
+
     def _count(self, source: EventSource) -> None:
-        key = f"{source.function}.{source.name}"
+        key = self._key(source)
         self.deliveries[key] = self.deliveries.get(key, 0) + 1
 
     # -- schedules -------------------------------------------------------------------------------
@@ -226,18 +235,14 @@ class EventSourcePollers:
         stream_arn = props["Stream"]
         streams = self.clients("dynamodbstreams")
         batch = int(props.get("BatchSize", 100))
-        start = props.get("StartingPosition", "LATEST")
-        iterators: dict[str, str | None] = {}
+        iterators = self._positions.pop(self._key(source), None) or self._starting_iterators(source)
         while not self._stop.is_set():
             shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
-            first_look = not iterators
             for shard in shards:
                 shard_id = shard["ShardId"]
-                if shard_id not in iterators:
-                    # Shards that appear later are read from their start, as Lambda does.
-                    kind = start if first_look else "TRIM_HORIZON"
+                if shard_id not in iterators:  # a shard that appeared later is read from its start
                     iterators[shard_id] = streams.get_shard_iterator(
-                        StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType=kind
+                        StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
                     )["ShardIterator"]
             progressed = False
             for shard_id, iterator in list(iterators.items()):
@@ -261,6 +266,18 @@ class EventSourcePollers:
                 iterators[shard_id] = page.get("NextShardIterator")
             if not progressed:
                 self._stop.wait(0.2)
+
+    def _starting_iterators(self, source: EventSource) -> dict[str, str | None]:
+        streams = self.clients("dynamodbstreams")
+        stream_arn = source.properties["Stream"]
+        start = source.properties.get("StartingPosition", "LATEST")
+        shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+        return {
+            shard["ShardId"]: streams.get_shard_iterator(
+                StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType=start
+            )["ShardIterator"]
+            for shard in shards
+        }
 
     def deliver_stream_batch(self, source: EventSource, shard_id: str, records: list[dict[str, Any]]) -> None:
         """Lambda's stream semantics: the shard waits while a batch is retried (in order);

@@ -101,7 +101,9 @@ class Alert(BaseModel):
     reserved_count: int
     available: int
     threshold_level: int
-    previous_status: StockStatus | None = Field(description="Last status announced; null for a new record")
+    previous_status: StockStatus | None = Field(
+        default=None, description="Last status announced; null for a new record"
+    )
     new_status: StockStatus
     at: str = Field(description="ISO 8601 time the alert was decided")
     category: str | None = None

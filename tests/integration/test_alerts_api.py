@@ -74,3 +74,18 @@ def test_bad_paging_is_a_400_naming_the_field(
     error = response.body["error"]
     assert error["code"] == "VALIDATION_FAILED"
     assert field in error["message"]
+
+
+def test_a_record_created_low_is_listed_with_no_previous_status(
+    stack: LocalStack, inventory_table: Any, api_url: str, admin_headers: dict[str, str], unique_id: str
+) -> None:
+    # Given a record created already low
+    put_record(inventory_table, unique_id, stock=1, threshold=5)
+    wait_for_events(stack, unique_id, ["LOW_STOCK"])
+    # When an admin reads the newest alerts
+    response = http("GET", f"{api_url}/alerts?limit=5", headers=admin_headers)
+    # Then it is there, announced as new (no previous status)
+    assert response.status == 200, response.text
+    mine = [a for a in response.body["alerts"] if a["product_id"] == unique_id]
+    assert len(mine) == 1
+    assert mine[0]["previous_status"] is None and mine[0]["new_status"] == "LOW_STOCK"
