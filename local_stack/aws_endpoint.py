@@ -81,9 +81,10 @@ class AwsEndpoint:
         keep_streams_across_rollbacks()
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.dynamodb_writes = 0
-        # moto rolls a failed transaction back by restoring whole tables, which would also undo a
-        # write that ran meanwhile; DynamoDB writes therefore go to moto one at a time.
-        self._dynamodb_write_lock = threading.Lock()
+        # moto applies a transaction's actions one by one and, if one fails, restores whole tables:
+        # a request running meanwhile could read the half-done transaction (or its stream records)
+        # or have its own write undone. DynamoDB requests therefore reach moto one at a time.
+        self._dynamodb_lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -93,9 +94,10 @@ class AwsEndpoint:
             if spec is not None:
                 return self._invoke(spec.name, environ, start_response)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
-        if target.startswith("DynamoDB_") and target.split(".", 1)[-1] in _DDB_WRITES:
-            with self._dynamodb_write_lock:
-                self.dynamodb_writes += 1
+        if target.startswith("DynamoDB"):  # DynamoDB_20120810.* and DynamoDBStreams_20120810.*
+            with self._dynamodb_lock:
+                if target.startswith("DynamoDB_") and target.split(".", 1)[-1] in _DDB_WRITES:
+                    self.dynamodb_writes += 1
                 return list(self.moto(environ, start_response))
         if environ["REQUEST_METHOD"] == "POST" and "/sns/aws4_request" in environ.get(
             "HTTP_AUTHORIZATION", ""

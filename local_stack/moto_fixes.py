@@ -5,8 +5,8 @@ deep copy of every table it touched. That copy carries a *new* stream shard obje
 shard iterator handed out before - the stream pollers' - keeps reading the abandoned shard and
 never sees another record. On DynamoDB a cancelled transaction writes nothing and the stream goes
 on. This keeps the live shard (dropping any records of the rolled-back writes) across the
-rollback. Writes that run during a transaction would be rolled back too; the endpoint serialises
-DynamoDB writes (`AwsEndpoint`), so there are none.
+rollback. Requests that run during a transaction could see it half done or be rolled back with
+it; the endpoint (`AwsEndpoint`) hands DynamoDB requests to moto one at a time, so there are none.
 """
 
 from __future__ import annotations

@@ -170,3 +170,53 @@ def test_an_alert_recorded_but_never_published_is_published_by_the_check_once(
     assert first["republished"] >= 1 and second["alerts_read"] <= first["alerts_read"]
     stored = store.stored_alert(f"{unique_id}:main:t1")
     assert stored is not None and stored.published
+
+
+class FailsOnce:
+    """The real topic publisher, except that the first publish fails (an SNS outage)."""
+
+    def __init__(self, real: SnsAlertPublisher) -> None:
+        self.real = real
+        self.calls = 0
+
+    def publish(self, alert: Any) -> str:
+        self.calls += 1
+        if self.calls == 1:
+            raise ConnectionError("SNS unavailable")
+        return self.real.publish(alert)
+
+    def publish_digest(self, warehouse_id: str, alerts: list[Any]) -> str:
+        return self.real.publish_digest(warehouse_id, alerts)
+
+
+def test_when_publishing_fails_the_retried_record_publishes_it_once(
+    stack: LocalStack, inventory_table: Any, store: DynamoAlertStore, unique_id: str
+) -> None:
+    assert stack.model is not None
+    real = SnsAlertPublisher(aws_client("sns", stack.aws_url), stack.model.topics["AlertsTopic"])
+    publisher = FailsOnce(real)
+    service = AlertService(store, publisher, AlertRules(), clock=utc_now)
+    # Given a record in stock that admins were last told was low (so its next evaluation alerts)
+    put_record(inventory_table, unique_id, stock=20, threshold=5)
+    wait_for_status(inventory_table, unique_id, "IN_STOCK")
+    seen = StockSnapshot(
+        product_id=unique_id,
+        warehouse_id="main",
+        stock_count=20,
+        reserved_count=0,
+        threshold_level=5,
+        stored_status=StockStatus.IN_STOCK,
+        alert=AlertState(status=StockStatus.LOW_STOCK, at=iso(utc_now() - timedelta(hours=1))),
+    )
+    # When the first delivery claims the transition but SNS fails
+    with pytest.raises(ConnectionError):
+        service.on_change(seen, None)
+    assert topic_alerts(stack, unique_id) == []
+    # And the stream retries the same record, twice
+    retried = service.on_change(seen, None)
+    service.on_change(seen, None)
+    # Then the alert went out once, under the id the first delivery claimed
+    assert retried is not None
+    assert [a["alert_id"] for a in topic_alerts(stack, unique_id)] == [f"{unique_id}:main:t1"]
+    stored = store.stored_alert(f"{unique_id}:main:t1")
+    assert stored is not None and stored.published

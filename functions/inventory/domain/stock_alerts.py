@@ -217,6 +217,8 @@ class AlertStore(Protocol):
 
     def take_lease(self, alert_id: str, now: float, until: float) -> bool: ...
 
+    def release_lease(self, alert_id: str) -> None: ...
+
     def mark_published(self, alert_id: str, message_id: str, at: str) -> None: ...
 
     def pending_alerts(self) -> list[StoredAlert]: ...
@@ -272,7 +274,12 @@ class AlertService:
         return None
 
     def _publish_owned(self, alert: Alert) -> None:
-        message_id = self.publisher.publish(alert)
+        try:
+            message_id = self.publisher.publish(alert)
+        except Exception:
+            # Let the retry of this stream record (or the next check) take over at once.
+            self.store.release_lease(alert.alert_id)
+            raise
         self.store.mark_published(alert.alert_id, message_id, iso(self.clock()))
 
     def check(self) -> CheckReport:
@@ -287,8 +294,11 @@ class AlertService:
                 leftovers.append(stored.alert)
         for alert in leftovers:
             if alert.event_type is not AlertEvent.LOW_STOCK_REMINDER:
-                self._publish_owned(alert)
-                report.republished += 1
+                try:
+                    self._publish_owned(alert)
+                    report.republished += 1
+                except Exception:  # stays pending for the next check; the others still go out
+                    report.publish_failures += 1
         self._digest([a for a in leftovers if a.event_type is AlertEvent.LOW_STOCK_REMINDER], report)
 
         due: list[Alert] = []
@@ -312,7 +322,13 @@ class AlertService:
         for alert in reminders:
             by_warehouse.setdefault(alert.warehouse_id, []).append(alert)
         for warehouse_id, alerts in sorted(by_warehouse.items()):
-            message_id = self.publisher.publish_digest(warehouse_id, alerts)
+            try:
+                message_id = self.publisher.publish_digest(warehouse_id, alerts)
+            except Exception:  # the reminders stay pending; the next check sends them
+                for alert in alerts:
+                    self.store.release_lease(alert.alert_id)
+                report.publish_failures += 1
+                continue
             for alert in alerts:
                 self.store.mark_published(alert.alert_id, message_id, iso(self.clock()))
             report.reminders += len(alerts)
@@ -328,3 +344,4 @@ class CheckReport:
     repaired: int = 0  # stored status or attention mark corrected
     reminders: int = 0
     digests: int = 0
+    publish_failures: int = 0

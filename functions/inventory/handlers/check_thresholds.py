@@ -39,7 +39,10 @@ service = AlertService(
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     report = asdict(service.check())
-    logger.info("threshold check done", extra=report)
+    if report["publish_failures"]:
+        logger.warning("threshold check could not publish everything; left pending", extra=report)
+    else:
+        logger.info("threshold check done", extra=report)
     metrics.add_metric(name="CheckThresholdsRecordsRead", unit="Count", value=report["records_read"])
     metrics.add_metric(name="CheckThresholdsReminders", unit="Count", value=report["reminders"])
     return report

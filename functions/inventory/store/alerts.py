@@ -205,6 +205,18 @@ class DynamoAlertStore:
             raise
         return True
 
+    def release_lease(self, alert_id: str) -> None:
+        try:
+            self._alerts.update_item(
+                Key={"alert_id": alert_id},
+                UpdateExpression="SET lease_until = :zero",
+                ConditionExpression="attribute_exists(pending)",
+                ExpressionAttributeValues={":zero": 0},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
     def mark_published(self, alert_id: str, message_id: str, at: str) -> None:
         self._alerts.update_item(
             Key={"alert_id": alert_id},
