@@ -43,7 +43,7 @@ def record_handler(record: DynamoDBRecord) -> None:
         return  # a removed record has no status left to announce
     new = snapshot_from_item(stream.new_image)
     if new is None:
-        logger.warning("stream image is not a complete stock record", extra={"keys": str(stream.keys)})
+        logger.debug("stream image is not a stock record", extra={"keys": str(stream.keys)})
         return
     old = snapshot_from_item(stream.old_image) if stream.old_image else None
     alert = service.on_change(new, old)
