@@ -1,11 +1,11 @@
-"""`make bench`: runs every benchmark module in this folder (each has a `main()`); prints numbers only.
+"""`make bench`: runs every benchmark module in this folder as a script; they print numbers only.
 
 `python -m bench alerts_check` runs just the named ones.
 """
 
 from __future__ import annotations
 
-import importlib
+import runpy
 import sys
 from pathlib import Path
 
@@ -18,7 +18,7 @@ def main(names: list[str]) -> int:
             print(f"no benchmark named {name!r}; have {', '.join(modules)}", file=sys.stderr)
             return 2
         print(f"== bench.{name}", flush=True)
-        importlib.import_module(f"bench.{name}").main()
+        runpy.run_module(f"bench.{name}", run_name="__main__")
     return 0
 
 
