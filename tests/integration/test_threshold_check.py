@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -220,3 +221,25 @@ def test_when_publishing_fails_the_retried_record_publishes_it_once(
     assert [a["alert_id"] for a in topic_alerts(stack, unique_id)] == [f"{unique_id}:main:t1"]
     stored = store.stored_alert(f"{unique_id}:main:t1")
     assert stored is not None and stored.published
+
+
+def test_concurrent_checks_send_a_deferred_alert_once(
+    stack: LocalStack,
+    inventory_table: Any,
+    unique_id: str,
+    service_at: Callable[[datetime], AlertService],
+) -> None:
+    # Given a transition deferred by the flood rule
+    put_record(inventory_table, unique_id, stock=10, threshold=5)
+    wait_for_status(inventory_table, unique_id, "IN_STOCK")
+    hold(inventory_table, unique_id, 6)
+    wait_for_events(stack, unique_id, ["LOW_STOCK"])
+    hold(inventory_table, unique_id, -6)
+    wait_for_status(inventory_table, unique_id, "IN_STOCK")
+    # When four checks run at the same time after the cool-down
+    later = utc_now() + timedelta(seconds=901)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        reports = list(pool.map(lambda _: service_at(later).check(), range(4)))
+    # Then admins heard "back in stock" once
+    assert event_types(stack, unique_id) == ["LOW_STOCK", "BACK_IN_STOCK"]
+    assert sum(r.alerts for r in reports) >= 1
