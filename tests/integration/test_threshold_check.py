@@ -28,7 +28,7 @@ from tests.integration.alert_support import (
     wait_for_events,
     wait_for_status,
 )
-from tests.support import ROOT, aws_client, wait_for
+from tests.support import ROOT, aws_client
 
 SCHEDULED_EVENT = json.loads(Path(ROOT / "events/CheckThresholdsFunction/scheduled.json").read_text())
 
@@ -71,14 +71,13 @@ def test_the_check_reads_only_flagged_records(
     put_record(inventory_table, unique_id, stock=2, threshold=5)
     wait_for_events(stack, unique_id, ["LOW_STOCK"])
     total = inventory_table.scan(Select="COUNT")["Count"]
-    flagged = wait_for(
-        lambda: (n := flagged_count(inventory_table)) == flagged_count(inventory_table) and n, 10
-    )
     # When the scheduled check runs
+    before = flagged_count(inventory_table)
     report = run_check(stack)
+    after = flagged_count(inventory_table)
     # Then it read the flagged records (the low and out-of-stock ones), not the table
-    assert report["records_read"] == flagged
-    assert flagged < total
+    assert min(before, after) <= report["records_read"] <= max(before, after)
+    assert 0 < report["records_read"] < total
     assert report["alerts"] == 0  # nothing was owed: the stream announced every transition
 
 
