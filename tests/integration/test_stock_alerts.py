@@ -189,3 +189,35 @@ def test_an_alert_arrives_through_the_sqs_subscription_in_the_template(
     assert alert["new_status"] == "LOW_STOCK" and alert["previous_status"] == "IN_STOCK"
     assert alert["_attributes"]["event_type"]["StringValue"] == "LOW_STOCK"
     assert alert["_attributes"]["warehouse_id"]["StringValue"] == "main"
+
+
+def test_a_writer_replacing_the_whole_item_loses_no_later_alert(
+    stack: LocalStack, inventory_table: Any, unique_id: str
+) -> None:
+    # Given a record announced low (its alert state is stored on the item)
+    put_record(inventory_table, unique_id, stock=10, threshold=5)
+    wait_for_status(inventory_table, unique_id, "IN_STOCK")
+    set_stock(inventory_table, unique_id, 3)
+    wait_for_events(stack, unique_id, ["LOW_STOCK"])
+    wait_for_status(inventory_table, unique_id, "LOW_STOCK")
+    # When a writer replaces the whole item (PutItem), still low, dropping the alert attributes
+    put_record(inventory_table, unique_id, stock=2, threshold=5)
+    restored = wait_for(
+        lambda: (
+            (
+                i := inventory_table.get_item(Key={"product_id": unique_id, "warehouse_id": "main"})["Item"]
+            ).get("alert_gen")
+            and i
+        ),
+        20,
+        what="the alert state written back",
+    )
+    assert restored["alert_status"] == "LOW_STOCK" and restored["attention"] == "1"
+    # And it then sells out
+    set_stock(inventory_table, unique_id, 0)
+    # Then the sell-out is announced under a new transition id (nothing repeated, nothing lost)
+    wait_for_events(stack, unique_id, ["LOW_STOCK", "OUT_OF_STOCK"])
+    assert [a["alert_id"] for a in topic_alerts(stack, unique_id)] == [
+        f"{unique_id}:main:t1",
+        f"{unique_id}:main:t2",
+    ]

@@ -72,6 +72,10 @@ class StockSnapshot(BaseModel):
     stored_status: StockStatus | None = None
     attention: bool = False
     alert: AlertState = AlertState()
+    # False when `alert` was carried over from the previous image because a writer replaced the
+    # whole item (PutItem) and dropped the alert attributes: they must be written back, or the
+    # next transition would reuse an alert id already taken.
+    alert_stored: bool = True
 
     @property
     def available(self) -> int:
@@ -111,6 +115,7 @@ class Evaluation:
             self.alert is not None
             or self.status != self.snapshot.stored_status
             or self.attention != self.snapshot.attention
+            or not self.snapshot.alert_stored
         )
 
 
@@ -253,6 +258,8 @@ class AlertService:
         else:
             moved = old.stock_count != new.stock_count or old.threshold_level != new.threshold_level
             cause, baseline = (Cause.STOCK if moved else Cause.HOLDS), old.status
+            if new.alert.generation == 0 and old.alert.generation > 0:
+                new = new.model_copy(update={"alert": old.alert, "alert_stored": False})
         return self._settle(evaluate(new, baseline, cause, self.clock(), self.rules))
 
     def _settle(self, evaluation: Evaluation) -> Alert | None:

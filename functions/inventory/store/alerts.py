@@ -1,10 +1,11 @@
 """Alert state on stock records, the alerts table, and the `inventory-alerts` topic.
 
-Attributes the alert functions own on stock items (other writers use UpdateItem and leave them;
-a writer that replaces a whole item only resets them, and the next change is compared with its
-old image instead): `alert_status`, `alert_at`, `alert_gen`, `alert_reminders`,
+Attributes the alert functions own on stock items (other writers use UpdateItem and leave them):
+`alert_status`, `alert_at`, `alert_gen`, `alert_reminders`,
 `alert_reminded_at`, and `attention` - present only on records that are low, out of stock or owe
 an alert, so the sparse `attention-index` lists exactly what the scheduled check must look at.
+(A writer that replaces a whole item drops them; the stream's old image still has them and they
+are written back.)
 
 Alerts table: PK `alert_id` (the deterministic transition id); `feed` + `feed_key`
 (`<at>#<alert_id>`) index every alert newest first; `pending` (sparse) marks alerts not yet
@@ -121,17 +122,17 @@ class DynamoAlertStore:
             removes.append("attention")
         # Decided on these counts and this alert state: if either moved, the decision is stale.
         conditions = ["stock_count = :sc", "reserved_count = :rc", "threshold_level = :th"]
-        if snap.alert.generation:
+        if snap.alert.generation and snap.alert_stored:
             conditions.append("alert_gen = :gen0")
             values[":gen0"] = snap.alert.generation
         else:
             conditions.append("attribute_not_exists(alert_gen)")
-        if state != snap.alert:
-            conditions.append(
-                "alert_reminders = :rem0" if snap.alert.reminders else "attribute_not_exists(alert_reminders)"
-            )
-            if snap.alert.reminders:
+        if state != snap.alert or not snap.alert_stored:
+            if snap.alert.reminders and snap.alert_stored:
+                conditions.append("alert_reminders = :rem0")
                 values[":rem0"] = snap.alert.reminders
+            else:
+                conditions.append("attribute_not_exists(alert_reminders)")
             for attribute, value in (
                 ("alert_status", state.status.value if state.status else None),
                 ("alert_at", state.at),
