@@ -5,12 +5,6 @@ moto without Docker cannot run handler code, and its Step Functions executor cal
 for a template function runs in our runtime; every other request goes to moto unchanged. It also
 notes SNS publishes (for the local message feed) and DynamoDB writes (so snapshots run only after
 a change).
-
-DynamoDB requests are served one at a time. moto's `TransactWriteItems` is not isolated: it
-deep-copies the tables, applies the actions one by one and, when a condition fails, puts the copies
-back, which silently undoes any write another thread made in between. DynamoDB itself serialises
-transactions against other writes to the same items, so serialising the requests is the faithful
-emulation (moto's handlers are CPU-bound under the GIL, so little throughput is lost).
 """
 
 from __future__ import annotations
@@ -31,6 +25,7 @@ from xml.etree import ElementTree
 from moto.server import DomainDispatcherApplication, create_backend_app
 
 from local_stack.lambda_runtime import LambdaRuntime
+from local_stack.moto_fixes import keep_streams_across_rollbacks
 
 _INVOKE = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
 _DDB_WRITES = (
@@ -83,8 +78,12 @@ class AwsEndpoint:
     def __init__(self, runtime: LambdaRuntime, feed: SnsFeed) -> None:
         self.runtime = runtime
         self.feed = feed
+        keep_streams_across_rollbacks()
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.dynamodb_writes = 0
+        # moto applies a transaction's actions one by one and, if one fails, restores whole tables:
+        # a request running meanwhile could read the half-done transaction (or its stream records)
+        # or have its own write undone. DynamoDB requests therefore reach moto one at a time.
         self._dynamodb_lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -95,9 +94,9 @@ class AwsEndpoint:
             if spec is not None:
                 return self._invoke(spec.name, environ, start_response)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
-        if target.startswith("DynamoDB_"):
+        if target.startswith("DynamoDB"):  # DynamoDB_20120810.* and DynamoDBStreams_20120810.*
             with self._dynamodb_lock:
-                if target.split(".", 1)[-1] in _DDB_WRITES:
+                if target.startswith("DynamoDB_") and target.split(".", 1)[-1] in _DDB_WRITES:
                     self.dynamodb_writes += 1
                 return list(self.moto(environ, start_response))
         if environ["REQUEST_METHOD"] == "POST" and "/sns/aws4_request" in environ.get(

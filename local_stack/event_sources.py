@@ -84,6 +84,7 @@ class EventSourcePollers:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.deliveries: dict[str, int] = {}
+        self._positions: dict[str, dict[str, str | None]] = {}
 
     def start(self) -> None:
         for source in self.model.event_sources:
@@ -95,6 +96,10 @@ class EventSourcePollers:
             target = {"sqs": self._poll_sqs, "stream": self._poll_stream, "schedule": self._run_schedule}[
                 source.kind
             ]
+            if source.kind == "stream":
+                # Like an event source mapping, the starting position is fixed when the mapping is
+                # created, so changes made right after start() returns (the demo catalogue) count.
+                self._positions[self._key(source)] = self._starting_iterators(source)
             thread = threading.Thread(
                 target=self._guard,
                 args=(target, source),
@@ -120,8 +125,12 @@ class EventSourcePollers:
                 log.exception("event source %s.%s failed; retrying", source.function, source.name)
                 self._stop.wait(1.0)
 
+    @staticmethod
+    def _key(source: EventSource) -> str:
+        return f"{source.function}.{source.name}"
+
     def _count(self, source: EventSource) -> None:
-        key = f"{source.function}.{source.name}"
+        key = self._key(source)
         self.deliveries[key] = self.deliveries.get(key, 0) + 1
 
     # -- schedules -------------------------------------------------------------------------------
@@ -226,16 +235,14 @@ class EventSourcePollers:
         stream_arn = props["Stream"]
         streams = self.clients("dynamodbstreams")
         batch = int(props.get("BatchSize", 100))
-        start = props.get("StartingPosition", "LATEST")
-        max_retries = int(props.get("MaximumRetryAttempts", 3))
-        iterators: dict[str, str | None] = {}
+        iterators = self._positions.pop(self._key(source), None) or self._starting_iterators(source)
         while not self._stop.is_set():
             shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
             for shard in shards:
                 shard_id = shard["ShardId"]
-                if shard_id not in iterators:
+                if shard_id not in iterators:  # a shard that appeared later is read from its start
                     iterators[shard_id] = streams.get_shard_iterator(
-                        StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType=start
+                        StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
                     )["ShardIterator"]
             progressed = False
             for shard_id, iterator in list(iterators.items()):
@@ -255,26 +262,113 @@ class EventSourcePollers:
                             ddb["ApproximateCreationDateTime"] = int(
                                 ddb["ApproximateCreationDateTime"].timestamp()
                             )
-                    self._deliver_stream_batch(source, records, max_retries)
+                    self.deliver_stream_batch(source, shard_id, json.loads(json.dumps(records, default=str)))
                 iterators[shard_id] = page.get("NextShardIterator")
             if not progressed:
                 self._stop.wait(0.2)
 
-    def _deliver_stream_batch(
-        self, source: EventSource, records: list[dict[str, Any]], max_retries: int
-    ) -> None:
-        for attempt in range(max_retries + 1):
-            result = self.runtime.invoke(
-                source.function, {"Records": json.loads(json.dumps(records, default=str))}
-            )
+    def _starting_iterators(self, source: EventSource) -> dict[str, str | None]:
+        streams = self.clients("dynamodbstreams")
+        stream_arn = source.properties["Stream"]
+        start = source.properties.get("StartingPosition", "LATEST")
+        shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+        return {
+            shard["ShardId"]: streams.get_shard_iterator(
+                StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType=start
+            )["ShardIterator"]
+            for shard in shards
+        }
+
+    def deliver_stream_batch(self, source: EventSource, shard_id: str, records: list[dict[str, Any]]) -> None:
+        """Lambda's stream semantics: the shard waits while a batch is retried (in order);
+        `MaximumRetryAttempts` (-1, the default, = until it succeeds), `BisectBatchOnFunctionError`,
+        `ReportBatchItemFailures` (retry from the first failed record) and an `OnFailure` destination
+        (SQS or SNS) for a batch given up on."""
+        props = source.properties
+        max_retries = int(props.get("MaximumRetryAttempts", -1))
+        bisect = bool(props.get("BisectBatchOnFunctionError", False))
+        partial = "ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or [])
+        queue: list[tuple[list[dict[str, Any]], int]] = [(records, 0)]
+        while queue and not self._stop.is_set():
+            batch, retries = queue.pop(0)
+            result = self.runtime.invoke(source.function, {"Records": batch})
             self._count(source)
-            if not result.function_error:
-                reply = json.loads(result.payload or b"null") or {}
+            failed_from: int | None = None
+            if result.function_error:
+                failed_from = 0
+            elif partial:
+                reply = json.loads(result.payload or b"null")
                 failures = reply.get("batchItemFailures") if isinstance(reply, dict) else None
-                if not failures:
-                    return
-                first = int(failures[0]["itemIdentifier"])
-                records = [r for r in records if int(r["dynamodb"].get("SequenceNumber", "0")) >= first]
-            if self._stop.wait(min(2**attempt * 0.2, 5)):
+                if failures:
+                    first = str(failures[0].get("itemIdentifier", ""))
+                    sequences = [str(r["dynamodb"].get("SequenceNumber")) for r in batch]
+                    failed_from = sequences.index(first) if first in sequences else 0
+            if failed_from is None:
+                continue
+            remaining = batch[failed_from:]
+            if max_retries != -1 and retries >= max_retries:
+                log.error("%s: stream batch given up after %d retries", source.function, retries)
+                self._on_failure(source, shard_id, remaining, retries + 1, result.function_error)
+                continue
+            if self._stop.wait(min(2**retries * 0.1, 2)):
                 return
-        log.error("%s: stream batch dropped after %d retries", source.function, max_retries)
+            if bisect and result.function_error and len(remaining) > 1:
+                half = len(remaining) // 2
+                queue[:0] = [(remaining[:half], retries + 1), (remaining[half:], retries + 1)]
+            else:
+                queue.insert(0, (remaining, retries + 1))
+
+    def _on_failure(
+        self,
+        source: EventSource,
+        shard_id: str,
+        records: list[dict[str, Any]],
+        invocations: int,
+        function_error: str | None,
+    ) -> None:
+        destination = ((source.properties.get("DestinationConfig") or {}).get("OnFailure") or {}).get(
+            "Destination"
+        )
+        if not destination:
+            return
+        spec = self.model.functions.get(source.function)
+        arrivals = [r["dynamodb"].get("ApproximateCreationDateTime", 0) for r in records]
+        body = json.dumps(
+            {
+                "requestContext": {
+                    "requestId": str(uuid.uuid4()),
+                    "functionArn": spec.arn if spec else source.function,
+                    "condition": "RetryAttemptsExhausted",
+                    "approximateInvokeCount": invocations,
+                },
+                "responseContext": {
+                    "statusCode": 200,
+                    "executedVersion": "$LATEST",
+                    "functionError": function_error or "",
+                },
+                "version": "1.0",
+                "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                "DDBStreamBatchInfo": {
+                    "shardId": shard_id,
+                    "startSequenceNumber": records[0]["dynamodb"].get("SequenceNumber"),
+                    "endSequenceNumber": records[-1]["dynamodb"].get("SequenceNumber"),
+                    "approximateArrivalOfFirstRecord": _epoch_iso(arrivals[0]),
+                    "approximateArrivalOfLastRecord": _epoch_iso(arrivals[-1]),
+                    "batchSize": len(records),
+                    "streamArn": source.properties.get("Stream"),
+                },
+            }
+        )
+        if ":sqs:" in destination:
+            sqs = self.clients("sqs")
+            url = sqs.get_queue_url(QueueName=destination.rsplit(":", 1)[-1])["QueueUrl"]
+            sqs.send_message(QueueUrl=url, MessageBody=body)
+        elif ":sns:" in destination:
+            self.clients("sns").publish(TopicArn=destination, Message=body)
+        else:
+            log.warning("%s: on-failure destination %s has no local emulation", source.function, destination)
+
+
+def _epoch_iso(seconds: Any) -> str:
+    moment = datetime.fromtimestamp(float(seconds or 0), UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -246,10 +246,12 @@ class Provisioner:
         api.api_key_required = bool(auth.get("ApiKeyRequired", False))
         self.model.apis[lid] = api
 
-    def _add_events(self, lid: str, events: dict[str, Any]) -> None:
+    def _add_events(self, lid: str, events: dict[str, Any], routes: bool = True) -> None:
         for name, event in (events or {}).items():
             etype, props = event["Type"], event.get("Properties", {}) or {}
             if etype == "Api":
+                if not routes:
+                    continue
                 api_lid = self._api_logical_id(props.get("RestApiId"))
                 api = self.model.apis[api_lid]
                 auth = props.get("Auth", {}) or {}
@@ -315,6 +317,18 @@ class Provisioner:
             if "StreamSpecification" in props:
                 stream_arn = ddb.describe_table(TableName=self.model.tables[lid])["Table"]["LatestStreamArn"]
                 self.resolver.refs[lid].attrs["StreamArn"] = stream_arn
+        self._refresh_after_tables()
+
+    def _refresh_after_tables(self) -> None:
+        """A stream ARN is only known once moto created the table (it ends with a creation time), but
+        functions and event sources were resolved before: resolve them again with the real ARNs."""
+        self.model.event_sources.clear()
+        for lid, res in self.template["Resources"].items():
+            if res["Type"] != "AWS::Serverless::Function" or not self.resolver.resource_enabled(lid):
+                continue
+            props = res.get("Properties", {}) or {}
+            self._add_function(lid, self.resolver.resolve(props))
+            self._add_events(lid, self.resolver.resolve(props.get("Events", {})), routes=False)
 
     def _create_topics_and_queues(self) -> None:
         sns, sqs = self._client("sns"), self._client("sqs")

@@ -73,3 +73,8 @@ def unique_id() -> str:
 @pytest.fixture
 def aws(stack: LocalStack) -> Any:
     return lambda service: aws_client(service, stack.aws_url)
+
+
+def local_table(local: LocalStack, logical_id: str) -> Any:
+    """A boto3 Table for one of the template's tables in the given stack."""
+    return local.table(logical_id)

@@ -22,6 +22,19 @@ class StoreSettings(_Settings):
     ledger_table_name: str = Field(min_length=3)
 
 
+class AlertSettings(_Settings):
+    """Where alerts are recorded and published, and the flood rule (see docs/alerts.md)."""
+
+    alerts_table_name: str = Field(min_length=3)
+    alerts_topic_arn: str = Field(pattern=r"^arn:aws[a-z-]*:sns:")
+    alert_cooldown_seconds: int = Field(default=900, ge=0)
+    reminder_after_seconds: int = Field(default=86400, ge=60)
+
+
+class AlertFeedSettings(_Settings):
+    alerts_table_name: str = Field(min_length=3)
+
+
 class ApiSettings(_Settings):
     cors_allowed_origins: str = Field(default="", description="Comma-separated origins allowed by CORS")
 

@@ -119,3 +119,39 @@ class Availability(BaseModel):
 class AvailabilityReport(BaseModel):
     status: str = Field(description="AVAILABLE when every item is available, otherwise UNAVAILABLE")
     items: list[Availability]
+
+
+class AlertEvent(StrEnum):
+    LOW_STOCK = "LOW_STOCK"  # now low (from in stock, or partly restocked from out of stock)
+    OUT_OF_STOCK = "OUT_OF_STOCK"
+    BACK_IN_STOCK = "BACK_IN_STOCK"
+    LOW_STOCK_REMINDER = "LOW_STOCK_REMINDER"  # still low or out long after the alert (digest)
+
+
+def alert_event(new_status: StockStatus) -> AlertEvent:
+    return {
+        StockStatus.IN_STOCK: AlertEvent.BACK_IN_STOCK,
+        StockStatus.LOW_STOCK: AlertEvent.LOW_STOCK,
+        StockStatus.OUT_OF_STOCK: AlertEvent.OUT_OF_STOCK,
+    }[new_status]
+
+
+class Alert(BaseModel):
+    """One status transition (or reminder) of one stock record, as published and as listed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    alert_id: str = Field(description="Transition id: the same transition always gets the same id")
+    event_type: AlertEvent
+    product_id: str
+    warehouse_id: str
+    stock_count: int
+    reserved_count: int
+    available: int
+    threshold_level: int
+    previous_status: StockStatus | None = Field(
+        default=None, description="Last status announced; null for a new record"
+    )
+    new_status: StockStatus
+    at: str = Field(description="ISO 8601 time the alert was decided")
+    category: str | None = None
