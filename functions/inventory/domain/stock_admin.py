@@ -77,6 +77,43 @@ def _changed(record: StockRecord, **changes: Any) -> StockRecord:
     )
 
 
+def _apply(
+    store: StockRecordStore,
+    changes: StockChanges,
+    product_id: str,
+    warehouse_id: str,
+    change: Callable[[StockRecord], StockRecord],
+    *,
+    kind: MovementKind,
+    reason: str,
+    reference: str | None,
+    pause: Callable[[int], None],
+) -> StockRecord:
+    """Reads the record, computes the change from it and writes both with its movement, conditional
+    on the counts read; when only the counts moved meanwhile (a hold), recomputes and retries."""
+    for attempt in range(MAX_ATTEMPTS):
+        current = store.record(product_id, warehouse_id)
+        if current is None:
+            raise _missing(store, product_id, warehouse_id)
+        after = change(current)
+        movement = new_movement(
+            product_id=product_id,
+            warehouse_id=warehouse_id,
+            kind=kind,
+            actor=ADMIN,
+            reason=reason,
+            reference=reference,
+            before=_counts(current),
+            after=_counts(after),
+        )
+        try:
+            changes.replace(current, after, movement)
+            return after
+        except RecordChanged:
+            pause(attempt)
+    raise ConcurrentUpdate("the stock record kept changing; retry the request", product_id=product_id)
+
+
 def set_stock(
     store: StockRecordStore,
     changes: StockChanges,
@@ -95,10 +132,8 @@ def set_stock(
             "body: give at least one of stock_count, threshold_level, category",
             fields=[{"field": "body", "problem": "nothing to change"}],
         )
-    for attempt in range(MAX_ATTEMPTS):
-        current = store.record(product_id, warehouse_id)
-        if current is None:
-            raise _missing(store, product_id, warehouse_id)
+
+    def change(current: StockRecord) -> StockRecord:
         if current.version != expected_version:
             raise VersionConflict(
                 f"the record is at version {current.version}, not {expected_version}; "
@@ -107,27 +142,24 @@ def set_stock(
             )
         new_stock = current.stock_count if stock_count is None else stock_count
         _check_stock(current, new_stock)
-        after = _changed(
+        return _changed(
             current,
             stock_count=new_stock,
             threshold_level=current.threshold_level if threshold_level is None else threshold_level,
             category=current.category if category is None else category,
         )
-        movement = new_movement(
-            product_id=product_id,
-            warehouse_id=warehouse_id,
-            kind=MovementKind.ADMIN_SET,
-            actor=ADMIN,
-            reason="admin set",
-            before=_counts(current),
-            after=_counts(after),
-        )
-        try:
-            changes.replace(current, after, movement)
-            return after
-        except RecordChanged:
-            pause(attempt)
-    raise ConcurrentUpdate("the stock record kept changing; retry the request", product_id=product_id)
+
+    return _apply(
+        store,
+        changes,
+        product_id,
+        warehouse_id,
+        change,
+        kind=MovementKind.ADMIN_SET,
+        reason="admin set",
+        reference=None,
+        pause=pause,
+    )
 
 
 def adjust_stock(
@@ -142,29 +174,23 @@ def adjust_stock(
     pause: Callable[[int], None] = _pause,
 ) -> StockRecord:
     """A relative change (shipment received, damage, recount): never lost, never below reserved."""
-    for attempt in range(MAX_ATTEMPTS):
-        current = store.record(product_id, warehouse_id)
-        if current is None:
-            raise _missing(store, product_id, warehouse_id)
+
+    def change(current: StockRecord) -> StockRecord:
         new_stock = current.stock_count + delta
         _check_stock(current, new_stock)
-        after = _changed(current, stock_count=new_stock)
-        movement = new_movement(
-            product_id=product_id,
-            warehouse_id=warehouse_id,
-            kind=MovementKind.ADJUSTMENT,
-            actor=ADMIN,
-            reason=reason,
-            reference=reference,
-            before=_counts(current),
-            after=_counts(after),
-        )
-        try:
-            changes.replace(current, after, movement)
-            return after
-        except RecordChanged:
-            pause(attempt)
-    raise ConcurrentUpdate("the stock record kept changing; retry the request", product_id=product_id)
+        return _changed(current, stock_count=new_stock)
+
+    return _apply(
+        store,
+        changes,
+        product_id,
+        warehouse_id,
+        change,
+        kind=MovementKind.ADJUSTMENT,
+        reason=reason,
+        reference=reference,
+        pause=pause,
+    )
 
 
 def add_warehouse_record(
