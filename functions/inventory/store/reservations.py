@@ -63,6 +63,8 @@ class ReservationStore(Protocol):
 
     def held(self, expiring_before_epoch: int | None = None) -> list[Reservation]: ...
 
+    def shortages(self, lines: list[ReservationLine]) -> list[dict[str, Any]]: ...
+
 
 def reservation_from_item(item: dict[str, Any]) -> Reservation:
     return Reservation.model_validate(from_item(item))
@@ -100,6 +102,23 @@ class DynamoReservationStore:
             if "LastEvaluatedKey" not in page:
                 return found
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def shortages(self, lines: list[ReservationLine], failed: set[int] | None = None) -> list[dict[str, Any]]:
+        """Lines that cannot be held now (or whose condition failed), with what is available."""
+        short = []
+        for index, line in enumerate(lines):
+            fresh = self._stock.record(line.product_id, line.warehouse_id)
+            available = fresh.available if fresh else 0
+            if (failed and index in failed) or available < line.quantity:
+                short.append(
+                    {
+                        "product_id": line.product_id,
+                        "warehouse_id": line.warehouse_id,
+                        "requested": line.quantity,
+                        "available": max(available, 0),
+                    }
+                )
+        return short
 
     def _records(self, lines: list[ReservationLine]) -> list[StockRecord]:
         records = []
@@ -209,20 +228,12 @@ class DynamoReservationStore:
             existing = self.get(reservation.reservation_id)
             if existing is not None:
                 return existing  # the caller decides whether it is the same reservation
-        short = []
-        for index, line in enumerate(reservation.lines):
-            code = codes[1 + 2 * index] if len(codes) > 1 + 2 * index else "None"
-            fresh = self._stock.record(line.product_id, line.warehouse_id)
-            available = fresh.available if fresh else 0
-            if code == "ConditionalCheckFailed" or available < line.quantity:
-                short.append(
-                    {
-                        "product_id": line.product_id,
-                        "warehouse_id": line.warehouse_id,
-                        "requested": line.quantity,
-                        "available": max(available, 0),
-                    }
-                )
+        failed = {
+            index
+            for index in range(len(reservation.lines))
+            if codes[1 + 2 * index : 2 + 2 * index] == ["ConditionalCheckFailed"]
+        }
+        short = self.shortages(reservation.lines, failed)
         if not short:  # cancelled for no visible reason: treat as a conflict worth retrying
             raise TransientStoreError(f"hold cancelled: {codes}")
         names = ", ".join(f"{s['product_id']}@{s['warehouse_id']}" for s in short)
