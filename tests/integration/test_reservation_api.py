@@ -227,3 +227,44 @@ def test_concurrent_shoppers_over_http_get_exactly_the_units_there_are(
 
 def test_storefront_key_is_required(api_url: str, unique_id: str) -> None:
     assert http("POST", f"{api_url}/reservations", {}, {"x-api-key": "wrong"}).status == 401
+
+
+def test_fulfil_without_a_hold_sells_once_per_order(
+    stack: LocalStack, api: Any, inventory_table: Any, unique_id: str
+) -> None:
+    first, second = f"{unique_id}-A", f"{unique_id}-B"
+    given_stock(inventory_table, first, 5)
+    given_stock(inventory_table, second, 2, warehouse_id="east")
+    order = {
+        "order_id": f"O-{unique_id}",
+        "items": [
+            {"product_id": first, "quantity": 2},
+            {"product_id": second, "warehouse_id": "east", "quantity": 2},
+        ],
+    }
+    sold = api("POST", "/inventory/fulfill", order)
+    assert sold.status == 201, sold.text
+    assert sold.body["status"] == "FULFILLED" and sold.body["order_id"] == f"O-{unique_id}"
+    again = api("POST", "/inventory/fulfill", order)
+    assert again.status == 200 and again.body == sold.body
+    assert counts(inventory_table, first) == (3, 0, 3)
+    assert counts(inventory_table, second, "east") == (0, 0, 0)
+    assert ledger_kinds(stack, first) == ["FULFILLED"]
+    other = api("POST", "/inventory/fulfill", {**order, "items": [{"product_id": first, "quantity": 1}]})
+    assert other.status == 409 and other.body["error"]["code"] == "RESERVATION_CONFLICT"
+
+
+def test_fulfil_sells_all_lines_or_none(api: Any, inventory_table: Any, unique_id: str) -> None:
+    first, second = f"{unique_id}-A", f"{unique_id}-B"
+    given_stock(inventory_table, first, 5)
+    given_stock(inventory_table, second, 1)
+    order = {
+        "order_id": f"O-{unique_id}",
+        "items": [{"product_id": first, "quantity": 2}, {"product_id": second, "quantity": 2}],
+    }
+    short = api("POST", "/inventory/fulfill", order)
+    assert short.status == 409 and short.body["error"]["code"] == "INSUFFICIENT_STOCK"
+    assert [line["product_id"] for line in short.body["error"]["details"]["lines"]] == [second]
+    assert counts(inventory_table, first) == (5, 0, 5) and counts(inventory_table, second) == (1, 0, 1)
+    bad = api("POST", "/inventory/fulfill", {"order_id": "x", "items": []})
+    assert bad.status == 400 and bad.body["error"]["details"]["fields"][0]["field"] == "items"

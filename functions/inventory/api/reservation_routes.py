@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from inventory.api.http import Scope, require_scope
 from inventory.domain import reservation_requests as requests
+from inventory.domain.fulfilment import fulfil_order
 from inventory.domain.reservation_models import (
     ID_PATTERN,
     MAX_LINES,
@@ -26,6 +27,7 @@ from inventory.domain.reservation_models import (
     ReservationLine,
 )
 from inventory.models import DEFAULT_WAREHOUSE, utc_now
+from inventory.store.outcome_events import OutcomePublisher
 from inventory.store.reservations import ReservationStore
 from inventory.store.workflow import TimelineEntry, Workflow
 
@@ -38,6 +40,7 @@ class ReservationDeps:
     store: ReservationStore
     workflow: Workflow
     policy: HoldPolicy
+    events: OutcomePublisher
     wait_seconds: float
 
 
@@ -260,3 +263,39 @@ def release_reservation(
     d = deps()
     requests.cancel(d.store, d.workflow, reservationId, reason, d.wait_seconds)
     return Response(status_code=204)
+
+
+class FulfilOrder(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    order_id: Identifier
+    items: list[ReservationLine] = Field(min_length=1, max_length=MAX_LINES)
+
+
+class Fulfilment(BaseModel):
+    order_id: str
+    status: str
+    items: list[ReservationLine]
+    fulfilled_at: str
+
+
+@router.post(
+    "/inventory/fulfill",
+    summary="Sell an order's items without a prior hold (FR-5)",
+    description="Lowers stock of every item only if enough is available, all or none. The same order_id "
+    "again returns the first fulfilment (200) and sells nothing more.",
+    responses={
+        201: {"description": "Sold"},
+        404: {"description": "Unknown product or warehouse"},
+        409: {"description": "INSUFFICIENT_STOCK naming the lines, or RESERVATION_CONFLICT (other items)"},
+    },
+    tags=["Reservations"],
+)
+def fulfil(body: Annotated[FulfilOrder, Body()]) -> Response[Fulfilment]:
+    require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
+    d = deps()
+    sold, created = fulfil_order(d.store, d.events, body.order_id, list(body.items), utc_now())
+    result = Fulfilment(
+        order_id=body.order_id, status=sold.status.value, items=sold.lines, fulfilled_at=sold.created_at
+    )
+    return answer(201 if created else 200, result)

@@ -18,12 +18,12 @@ WAIT_SECONDS = 12.0  # inside the function's timeout and API Gateway's 29 s
 
 app = make_resolver(load(ApiSettings))
 app.include_router(reservation_routes.router)
-store, _events, policy = build()
+store, events, policy = build()
 workflow = StepFunctionsWorkflow(
     client("stepfunctions"), load(WorkflowSettings).reservation_state_machine_arn
 )
 deps = reservation_routes.ReservationDeps(
-    store=store, workflow=workflow, policy=policy, wait_seconds=WAIT_SECONDS
+    store=store, workflow=workflow, policy=policy, events=events, wait_seconds=WAIT_SECONDS
 )
 
 

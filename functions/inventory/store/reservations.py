@@ -36,6 +36,7 @@ from inventory.store.ledger import Counts, MovementKind, movement_put, new_movem
 from inventory.store.stock_records import DynamoStockRecordStore
 
 STATUS_INDEX = "status-expiry-index"
+SELL_UPDATE = "ADD stock_count :minus_q, available :minus_q, version :one SET last_updated = :now"
 HOLD_UPDATE = "ADD reserved_count :q, available :minus_q SET last_updated = :now"
 CLOSE_UPDATE = "SET #s = :status, reason = :reason, updated_at = :now, closed_at = :now REMOVE task_token"
 _RETRYABLE = {
@@ -64,6 +65,8 @@ class ReservationStore(Protocol):
     def held(self, expiring_before_epoch: int | None = None) -> list[Reservation]: ...
 
     def shortages(self, lines: list[ReservationLine]) -> list[dict[str, Any]]: ...
+
+    def sell(self, record: Reservation, actor: str) -> tuple[Reservation, bool]: ...
 
 
 def reservation_from_item(item: dict[str, Any]) -> Reservation:
@@ -241,6 +244,58 @@ class DynamoReservationStore:
             f"not enough stock available for {names}",
             available=short[0]["available"],
             lines=short,
+        )
+
+    def sell(self, record: Reservation, actor: str) -> tuple[Reservation, bool]:
+        """FR-5 without a hold: lowers stock_count (and available) of every line only if enough is
+        available, and writes the FULFILLED record in the same transaction. A second sale under the
+        same record id changes nothing; returns the record and whether this call sold."""
+        records = self._records(record.lines)
+        now = record.created_at
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._reservations.name,
+                    "Item": record.model_dump(mode="json", exclude_none=True),
+                    "ConditionExpression": "attribute_not_exists(reservation_id)",
+                }
+            }
+        ]
+        for index, (line, stock) in enumerate(zip(record.lines, records, strict=True)):
+            q = line.quantity
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self._inventory.name,
+                        "Key": self._key(line),
+                        "UpdateExpression": SELL_UPDATE,
+                        "ConditionExpression": "available >= :q AND stock_count >= :q",
+                        "ExpressionAttributeValues": {":q": q, ":minus_q": -q, ":one": 1, ":now": now},
+                    }
+                }
+            )
+            after = Counts(stock_count=stock.stock_count - q, reserved_count=stock.reserved_count)
+            items.append(
+                self._movement(
+                    record, index, stock, MovementKind.FULFILLED, actor, "sold without a hold", after
+                )
+            )
+        codes = self._transact(items)
+        if codes is None:
+            return record, True
+        if codes and codes[0] == "ConditionalCheckFailed":
+            existing = self.get(record.reservation_id)
+            if existing is not None:
+                return existing, False
+        failed = {
+            i for i in range(len(record.lines)) if codes[1 + 2 * i : 2 + 2 * i] == ["ConditionalCheckFailed"]
+        }
+        short = self.shortages(record.lines, failed)
+        if not short:
+            raise TransientStoreError(f"sale cancelled: {codes}")
+        names = ", ".join(f"{s['product_id']}@{s['warehouse_id']}" for s in short)
+        raise InsufficientStock(
+            f"not enough stock available for {names}", available=short[0]["available"], lines=short
         )
 
     def store_token(self, reservation_id: str, token: str) -> Reservation:
