@@ -95,6 +95,7 @@ class AwsEndpoint:
         self.feed = feed
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.dynamodb_writes = 0
+        self._dynamodb_write_lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -105,7 +106,11 @@ class AwsEndpoint:
                 return self._invoke(spec.name, environ, start_response)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target.startswith("DynamoDB_") and target.split(".", 1)[-1] in _DDB_WRITES:
-            self.dynamodb_writes += 1
+            # moto rolls a cancelled transaction back by restoring copies of whole tables taken when it
+            # started, which would undo writes other threads made meanwhile: writes run one at a time.
+            with self._dynamodb_write_lock:
+                self.dynamodb_writes += 1
+                return list(self.moto(environ, start_response))
         if environ["REQUEST_METHOD"] == "POST" and "/sns/aws4_request" in environ.get(
             "HTTP_AUTHORIZATION", ""
         ):

@@ -77,3 +77,4 @@ class ReservationSettings(_Settings):
 
 class WorkflowSettings(_Settings):
     reservation_state_machine_arn: str = Field(min_length=3)
+    sweep_grace_seconds: int = Field(default=60, ge=0)

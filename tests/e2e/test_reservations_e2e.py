@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from inventory.domain.reservation_models import ReservationInput, execution_name
 
-from tests.support import ROOT, STOREFRONT_KEY, StackProcess, aws_client, http, wait_for
+from tests.support import ADMIN_KEY, ROOT, STOREFRONT_KEY, StackProcess, aws_client, http, wait_for
 
 pytestmark = pytest.mark.e2e
 HEADERS = {"x-api-key": STOREFRONT_KEY}
@@ -97,3 +97,9 @@ def held_reservation(proc: StackProcess, reservation_id: str) -> dict[str, Any] 
 def finished(sfn: Any, arn: str) -> dict[str, Any] | None:
     description: dict[str, Any] = sfn.describe_execution(executionArn=arn)
     return description if description["status"] != "RUNNING" else None
+
+
+def test_afterwards_reconciliation_finds_no_drift(running: StackProcess) -> None:
+    report = http("GET", f"{running.api_url}/admin/reconciliation", headers={"x-api-key": ADMIN_KEY})
+    assert report.status == 200, report.text
+    assert report.body["records_checked"] > 0 and report.body["drift"] == []

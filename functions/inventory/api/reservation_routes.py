@@ -26,6 +26,7 @@ from inventory.domain.reservation_models import (
     ReservationInput,
     ReservationLine,
 )
+from inventory.domain.reservation_upkeep import ReconciliationReport, reconcile
 from inventory.models import DEFAULT_WAREHOUSE, utc_now
 from inventory.store.outcome_events import OutcomePublisher
 from inventory.store.reservations import ReservationStore
@@ -299,3 +300,31 @@ def fulfil(body: Annotated[FulfilOrder, Body()]) -> Response[Fulfilment]:
         order_id=body.order_id, status=sold.status.value, items=sold.lines, fulfilled_at=sold.created_at
     )
     return answer(201 if created else 200, result)
+
+
+class Reconciliation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    repair: bool = Field(default=False, description="Also set drifted reserved counts (with a ledger entry)")
+
+
+@router.get(
+    "/admin/reconciliation",
+    summary="Check reserved counts against HELD reservations",
+    description="Reports records whose reserved_count differs from the sum of their HELD reservations, "
+    "or whose counts are negative or inconsistent. Changes nothing.",
+    tags=["Reservations"],
+)
+def check_reconciliation() -> ReconciliationReport:
+    require_scope(router, Scope.ADMIN)  # type: ignore[arg-type]
+    return reconcile(deps().store, repair=False)
+
+
+@router.post(
+    "/admin/reconciliation",
+    summary="Check, and optionally repair, reserved counts",
+    tags=["Reservations"],
+)
+def run_reconciliation(body: Annotated[Reconciliation, Body()]) -> ReconciliationReport:
+    require_scope(router, Scope.ADMIN)  # type: ignore[arg-type]
+    return reconcile(deps().store, repair=body.repair)

@@ -68,6 +68,12 @@ class ReservationStore(Protocol):
 
     def sell(self, record: Reservation, actor: str) -> tuple[Reservation, bool]: ...
 
+    def held_now(self) -> list[Reservation]: ...
+
+    def stock_items(self) -> list[dict[str, Any]]: ...
+
+    def set_reserved(self, item: dict[str, Any], reserved_count: int, reason: str) -> bool: ...
+
 
 def reservation_from_item(item: dict[str, Any]) -> Reservation:
     return Reservation.model_validate(from_item(item))
@@ -122,6 +128,61 @@ class DynamoReservationStore:
                     }
                 )
         return short
+
+    def held_now(self) -> list[Reservation]:
+        """Every HELD reservation, read consistently from the table (not the index) for reconciliation."""
+        return [reservation_from_item(item) for item in self._scan(self._reservations, held_only=True)]
+
+    def stock_items(self) -> list[dict[str, Any]]:
+        """Raw stock items (a broken record must still be readable to be reported)."""
+        return [from_item(item) for item in self._scan(self._inventory, held_only=False)]
+
+    @staticmethod
+    def _scan(table: Any, held_only: bool) -> list[dict[str, Any]]:
+        kwargs: dict[str, Any] = {"ConsistentRead": True}
+        if held_only:
+            kwargs.update(
+                FilterExpression="#s = :held",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":held": "HELD"},
+            )
+        items: list[dict[str, Any]] = []
+        while True:
+            page = table.scan(**kwargs)
+            items.extend(page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def set_reserved(self, item: dict[str, Any], reserved_count: int, reason: str) -> bool:
+        """Repairs drift: sets reserved_count (and available) only if the record is still as read,
+        with a RECONCILED ledger movement in the same transaction. False if the record changed."""
+        stock, seen = int(item["stock_count"]), int(item["reserved_count"])
+        movement = new_movement(
+            product_id=item["product_id"],
+            warehouse_id=item["warehouse_id"],
+            kind=MovementKind.RECONCILED,
+            actor="reconciliation",
+            reason=reason,
+            before=Counts(stock_count=stock, reserved_count=seen),
+            after=Counts(stock_count=stock, reserved_count=reserved_count),
+        )
+        update = {
+            "Update": {
+                "TableName": self._inventory.name,
+                "Key": {"product_id": item["product_id"], "warehouse_id": item["warehouse_id"]},
+                "UpdateExpression": "SET reserved_count = :r, available = :a, last_updated = :now",
+                "ConditionExpression": "stock_count = :s AND reserved_count = :seen",
+                "ExpressionAttributeValues": {
+                    ":r": reserved_count,
+                    ":a": stock - reserved_count,
+                    ":s": stock,
+                    ":seen": seen,
+                    ":now": movement.at,
+                },
+            }
+        }
+        return self._transact([update, movement_put(self._ledger, movement)]) is None
 
     def _records(self, lines: list[ReservationLine]) -> list[StockRecord]:
         records = []
