@@ -99,6 +99,38 @@ def finished(sfn: Any, arn: str) -> dict[str, Any] | None:
     return description if description["status"] != "RUNNING" else None
 
 
+def test_the_order_service_reserves_through_the_queue(running: StackProcess) -> None:
+    outputs = http("GET", f"{running.api_url}/_local/stack").body["outputs"]
+    sqs = aws_client("sqs", running.aws_url)
+    before = available(running, "SKU-MUG-CERAMIC", "east")
+    message = {
+        "type": "ReserveInventory",
+        "order_id": "e2e-order-1",
+        "customer_id": "customer-1",
+        "items": [{"sku": "SKU-MUG-CERAMIC", "quantity": 1, "warehouse_id": "east"}],
+        "timestamp": "2026-11-22T05:00:00Z",
+    }
+    sqs.send_message(QueueUrl=outputs["OrderQueueUrl"], MessageBody=json.dumps(message))
+    events: list[dict[str, Any]] = []
+
+    def reserved() -> bool:
+        reply = sqs.receive_message(
+            QueueUrl=outputs["OrderEventsQueueUrl"], MaxNumberOfMessages=10, WaitTimeSeconds=1
+        )
+        for received in reply.get("Messages", []):
+            events.append(json.loads(received["Body"]))
+            sqs.delete_message(
+                QueueUrl=outputs["OrderEventsQueueUrl"], ReceiptHandle=received["ReceiptHandle"]
+            )
+        return any(e["event_type"] == "InventoryReserved" and e["order_id"] == "e2e-order-1" for e in events)
+
+    wait_for(reserved, timeout=30, what="InventoryReserved on the order events queue")
+    assert available(running, "SKU-MUG-CERAMIC", "east") == before - 1
+    confirmed = http("POST", f"{running.api_url}/reservations/e2e-order-1/confirm", headers=HEADERS)
+    assert confirmed.status == 200 and confirmed.body["status"] == "FULFILLED"
+    wait_for(lambda: reserved() and any(e["event_type"] == "InventoryCommitted" for e in events), 30)
+
+
 def test_afterwards_reconciliation_finds_no_drift(running: StackProcess) -> None:
     report = http("GET", f"{running.api_url}/admin/reconciliation", headers={"x-api-key": ADMIN_KEY})
     assert report.status == 200, report.text
