@@ -217,7 +217,7 @@ def test_concurrent_shoppers_over_http_get_exactly_the_units_there_are(
                 range(8),
             )
         )
-    assert sorted(r.status for r in replies) == [201] * 3 + [409] * 5
+    assert sorted(r.status for r in replies) == [201] * 3 + [409] * 5, [(r.status, r.body) for r in replies]
     assert counts(inventory_table, unique_id) == (3, 3, 0)
     for n, reply in enumerate(replies):
         if reply.status == 201:
