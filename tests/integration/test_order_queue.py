@@ -98,6 +98,22 @@ def test_an_order_that_cannot_be_served_is_reported(
     assert counts(inventory_table, unique_id) == (1, 0, 1)
 
 
+def test_an_order_for_an_unknown_sku_is_reported(stack: LocalStack, sqs: Any, unique_id: str) -> None:
+    order_id = f"O-{unique_id}"
+    sqs.send_message(
+        QueueUrl=queue_url(stack, "OrderQueue"), MessageBody=order(order_id, f"NO-{unique_id}", 1)
+    )
+    seen: list[dict[str, Any]] = []
+    failed = wait_for(
+        lambda: [
+            e for e in outcomes(sqs, stack, order_id, seen) if e["event_type"] == "InventoryReservationFailed"
+        ],
+        timeout=30,
+        what="InventoryReservationFailed",
+    )
+    assert failed[0]["error"]["code"] == "PRODUCT_NOT_FOUND"
+
+
 def test_a_bad_message_is_reported_alone(stack: LocalStack, unique_id: str) -> None:
     assert stack.runtime is not None
     good = {"messageId": "good", "body": order(f"O-{unique_id}", "SKU-MUG-CERAMIC", 1)}

@@ -17,7 +17,14 @@ from inventory.domain.reservation_models import (
     ReservationStatus,
     seconds_until,
 )
-from inventory.errors import InsufficientStock, ReservationClosed, ReservationNotFound
+from inventory.errors import (
+    InsufficientStock,
+    ProductNotFound,
+    ReservationClosed,
+    ReservationNotFound,
+    StockRecordNotFound,
+    ValidationFailed,
+)
 from inventory.models import iso
 from inventory.store.outcome_events import OutcomeEvent, OutcomePublisher
 from inventory.store.reservations import ReservationStore, conflict_if_different
@@ -64,7 +71,11 @@ def reserve(
                 status=existing.status.value,
             )
         return _timer(existing, now)
-    hold_seconds = policy.hold_for(request.hold_seconds)
+    try:
+        hold_seconds = policy.hold_for(request.hold_seconds)
+    except ValidationFailed as error:
+        events.failure(request, error.code, error.message, error.details)
+        raise
     expires = now + timedelta(seconds=hold_seconds)
     wanted = Reservation(
         reservation_id=request.reservation_id,
@@ -81,7 +92,8 @@ def reserve(
     )
     try:
         held = store.hold(wanted, actor=request.source)
-    except InsufficientStock as error:
+    except (InsufficientStock, ProductNotFound, StockRecordNotFound) as error:
+        # the caller (or the order service) hears why; a duplicate start is not a failure to report
         events.failure(request, error.code, error.message, error.details)
         raise
     if held is not wanted:  # another attempt created it between our read and our write
