@@ -116,7 +116,14 @@ class ReservationPending(InventoryError):
     code = "RESERVATION_PENDING"
 
 
+class WorkflowFailed(InventoryError):
+    """The reservation's workflow ended on an infrastructure error (not the caller's doing)."""
+
+    code = "WORKFLOW_FAILED"
+
+
 HTTP_STATUS[ReservationPending] = 503
+HTTP_STATUS[WorkflowFailed] = 502
 
 # Errors a workflow task raises, by the name Step Functions reports them under.
 TASK_ERRORS: dict[str, type[InventoryError]] = {cls.__name__: cls for cls in HTTP_STATUS}

@@ -225,6 +225,21 @@ def test_concurrent_shoppers_over_http_get_exactly_the_units_there_are(
     assert counts(inventory_table, unique_id) == (2, 0, 2)
 
 
+def test_the_same_reservation_sent_twice_at_once_holds_once(
+    api: Any, inventory_table: Any, unique_id: str
+) -> None:
+    given_stock(inventory_table, unique_id, 5)
+    body = {"reservation_id": f"C-{unique_id}", "items": [{"product_id": unique_id, "quantity": 2}]}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        replies = list(pool.map(lambda _n: api("POST", "/reservations", body), range(2)))
+    assert {r.status for r in replies} <= {200, 201} and 201 in {r.status for r in replies}, [
+        r.text for r in replies
+    ]
+    assert replies[0].body["expires_at"] == replies[1].body["expires_at"]
+    assert counts(inventory_table, unique_id) == (5, 2, 3)
+    assert api("DELETE", f"/reservations/C-{unique_id}").status == 204
+
+
 def test_storefront_key_is_required(api_url: str, unique_id: str) -> None:
     assert http("POST", f"{api_url}/reservations", {}, {"x-api-key": "wrong"}).status == 401
 

@@ -28,9 +28,9 @@ from inventory.errors import (
     TASK_ERRORS,
     InsufficientStock,
     ReservationClosed,
-    ReservationConflict,
     ReservationNotFound,
     ReservationPending,
+    WorkflowFailed,
 )
 from inventory.models import iso
 from inventory.store.reservations import ReservationStore, conflict_if_different
@@ -118,7 +118,7 @@ def _failure(
         )
     if cls is not None:
         return cls(message or error or "the reservation failed", reservation_id=request.reservation_id)
-    return ReservationConflict(
+    return WorkflowFailed(
         f"the workflow of reservation {request.reservation_id!r} ended with {error or 'no reservation'}",
         reservation_id=request.reservation_id,
         error=error,
