@@ -71,6 +71,7 @@ def test_release_returns_the_units_in_three_transitions(
     assert counts(inventory_table, unique_id) == (5, 0, 5)
     item = record(reservations, f"R-{unique_id}")
     assert item["status"] == "RELEASED" and item["reason"] == "cart emptied"
+    assert "sweep_shard" not in item and "task_token" not in item  # closed holds leave the sweeper's index
     assert entered_states(sfn, arn) == ["Reserve", "Hold", "Release"]
 
 

@@ -20,7 +20,7 @@ from inventory.domain.reservation_workflow import TIMEOUT_ERROR, await_decision,
 from inventory.errors import ReservationClosed
 from inventory.models import StockRecord, iso
 from inventory.store.outcome_events import OutcomeEvent
-from inventory.store.reservations import STATUS_INDEX, DynamoReservationStore
+from inventory.store.reservations import HELD_INDEX, DynamoReservationStore
 from inventory.store.stock_records import DynamoStockRecordStore
 from inventory.store.workflow import Signal, StepFunctionsWorkflow
 from moto import mock_aws
@@ -102,14 +102,14 @@ def world() -> Iterator[tuple[DynamoReservationStore, Any, RecordedEvents, Stubb
             KeySchema=[{"AttributeName": "reservation_id", "KeyType": "HASH"}],
             AttributeDefinitions=[
                 {"AttributeName": "reservation_id", "AttributeType": "S"},
-                {"AttributeName": "status", "AttributeType": "S"},
+                {"AttributeName": "sweep_shard", "AttributeType": "S"},
                 {"AttributeName": "expires_at_epoch", "AttributeType": "N"},
             ],
             GlobalSecondaryIndexes=[
                 {
-                    "IndexName": STATUS_INDEX,
+                    "IndexName": HELD_INDEX,
                     "KeySchema": [
-                        {"AttributeName": "status", "KeyType": "HASH"},
+                        {"AttributeName": "sweep_shard", "KeyType": "HASH"},
                         {"AttributeName": "expires_at_epoch", "KeyType": "RANGE"},
                     ],
                     "Projection": {"ProjectionType": "ALL"},

@@ -107,7 +107,9 @@ def answer(status: int, body: ModelT) -> Response[ModelT]:
 
 
 def view(reservation: Reservation, timeline: list[TimelineEntry] | None = None) -> ReservationView:
-    data = reservation.model_dump(mode="json", exclude={"task_token", "expires_at_epoch", "source"})
+    data = reservation.model_dump(
+        mode="json", exclude={"task_token", "expires_at_epoch", "source", "sweep_shard"}
+    )
     return ReservationView(**data, timeline=timeline)
 
 

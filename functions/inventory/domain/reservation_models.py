@@ -15,6 +15,7 @@ from inventory.errors import ValidationFailed
 from inventory.models import DEFAULT_WAREHOUSE
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
+SWEEP_SHARDS = 8
 MAX_LINES = 25  # a transaction holds at most 100 actions: 2 per line (stock + ledger) plus the record
 
 Identifier = Annotated[str, Field(pattern=ID_PATTERN, description="1-128 of A-Z a-z 0-9 . _ : -")]
@@ -89,6 +90,7 @@ class Reservation(BaseModel):
     order_id: str | None = None
     source: str | None = None
     extensions: int = 0
+    sweep_shard: str | None = Field(default=None, description="Set only while HELD (sparse index)")
 
     def same_request(self, request: ReservationInput) -> bool:
         return sorted(self.lines, key=_line_key) == sorted(request.items, key=_line_key)
@@ -149,6 +151,10 @@ def execution_name(reservation_id: str) -> str:
     if _EXECUTION_NAME.match(reservation_id) and not reservation_id.startswith("h-"):
         return reservation_id
     return "h-" + hashlib.sha256(reservation_id.encode()).hexdigest()[:64]
+
+
+def sweep_shard(reservation_id: str) -> str:
+    return str(int(hashlib.sha256(reservation_id.encode()).hexdigest()[:8], 16) % SWEEP_SHARDS)
 
 
 def seconds_until(moment: datetime, now: datetime) -> int:

@@ -16,6 +16,7 @@ from inventory.domain.reservation_models import (
     ReservationInput,
     ReservationStatus,
     seconds_until,
+    sweep_shard,
 )
 from inventory.errors import (
     InsufficientStock,
@@ -89,6 +90,7 @@ def reserve(
         execution_arn=execution_arn,
         order_id=request.order_id,
         source=request.source,
+        sweep_shard=sweep_shard(request.reservation_id),
     )
     try:
         held = store.hold(wanted, actor=request.source)

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from inventory.domain.reservation_models import Reservation, ReservationLine, ReservationStatus
+from inventory.domain.reservation_models import SWEEP_SHARDS, Reservation, ReservationLine, ReservationStatus
 from inventory.errors import (
     InsufficientStock,
     ProductNotFound,
@@ -35,10 +35,14 @@ from inventory.store.items import from_item
 from inventory.store.ledger import Counts, MovementKind, movement_put, new_movement
 from inventory.store.stock_records import DynamoStockRecordStore
 
-STATUS_INDEX = "status-expiry-index"
+# Sparse index of open holds: only HELD records carry `sweep_shard` (removed when they close), spread
+# over SWEEP_SHARDS partition keys so that no single index partition takes every hold's writes.
+HELD_INDEX = "held-expiry-index"
 SELL_UPDATE = "ADD stock_count :minus_q, available :minus_q, version :one SET last_updated = :now"
 HOLD_UPDATE = "ADD reserved_count :q, available :minus_q SET last_updated = :now"
-CLOSE_UPDATE = "SET #s = :status, reason = :reason, updated_at = :now, closed_at = :now REMOVE task_token"
+CLOSE_UPDATE = (
+    "SET #s = :status, reason = :reason, updated_at = :now, closed_at = :now REMOVE task_token, sweep_shard"
+)
 _RETRYABLE = {
     "TransactionConflict",
     "ThrottlingError",
@@ -100,17 +104,20 @@ class DynamoReservationStore:
         return reservation_from_item(item) if item else None
 
     def held(self, expiring_before_epoch: int | None = None) -> list[Reservation]:
-        condition: Any = Key("status").eq(ReservationStatus.HELD.value)
-        if expiring_before_epoch is not None:
-            condition = condition & Key("expires_at_epoch").lt(expiring_before_epoch)
-        kwargs: dict[str, Any] = {"IndexName": STATUS_INDEX, "KeyConditionExpression": condition}
+        """HELD reservations (from the eventually consistent index), optionally only overdue ones."""
         found: list[Reservation] = []
-        while True:
-            page = self._reservations.query(**kwargs)
-            found.extend(reservation_from_item(item) for item in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for shard in range(SWEEP_SHARDS):
+            condition: Any = Key("sweep_shard").eq(str(shard))
+            if expiring_before_epoch is not None:
+                condition = condition & Key("expires_at_epoch").lt(expiring_before_epoch)
+            kwargs: dict[str, Any] = {"IndexName": HELD_INDEX, "KeyConditionExpression": condition}
+            while True:
+                page = self._reservations.query(**kwargs)
+                found.extend(reservation_from_item(item) for item in page.get("Items", []))
+                if "LastEvaluatedKey" not in page:
+                    break
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [r for r in found if r.status is ReservationStatus.HELD]
 
     def shortages(self, lines: list[ReservationLine], failed: set[int] | None = None) -> list[dict[str, Any]]:
         """Lines that cannot be held now (or whose condition failed), with what is available."""
