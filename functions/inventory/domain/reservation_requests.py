@@ -96,7 +96,9 @@ def place(
         if checks % 4 == 1:  # the record is the fast signal; the execution tells why it failed
             outcome = workflow.outcome(arn)
             if outcome is not None and outcome.status != "RUNNING":
-                raise _failure(store, request, outcome.error, outcome.error_message)
+                if store.get(request.reservation_id) is None:  # it may have been written just now
+                    raise _failure(store, request, outcome.error, outcome.error_message)
+                continue
         if deadline.passed():
             raise ReservationPending(
                 "the reservation is still being processed; repeat the same request to get its outcome",
