@@ -169,15 +169,13 @@ def test_a_failed_reservation_reports_why(api: Any, inventory_table: Any, unique
     rid = f"C-{unique_id}"
     body = {"reservation_id": rid, "items": [{"product_id": unique_id, "quantity": 5}]}
     first = api("POST", "/reservations", body)
-    assert first.status == 409 and first.body["error"]["details"]["lines"][0]["requested"] == 5
+    assert first.status == 409 and first.body["error"]["details"]["lines"][0]["requested"] == 5, first.text
     # the id stays bound to its failed attempt: asking again gives the same answer
-    assert api("POST", "/reservations", body).status == 409
+    again = api("POST", "/reservations", body)
+    assert again.status == 409, again.text
     shown = api("GET", f"/reservations/{rid}")
-    assert (
-        shown.status == 200
-        and shown.body["status"] == "FAILED"
-        and shown.body["error"] == "InsufficientStock"
-    )
+    assert shown.status == 200 and shown.body["status"] == "FAILED", shown.text
+    assert shown.body["error"] == "InsufficientStock", shown.text
     assert api("GET", f"/reservations/none-{unique_id}").status == 404
 
 
