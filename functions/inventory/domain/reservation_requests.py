@@ -34,7 +34,7 @@ from inventory.errors import (
 )
 from inventory.models import iso
 from inventory.store.reservations import ReservationStore, conflict_if_different
-from inventory.store.workflow import Signal, TimelineEntry, Workflow
+from inventory.store.workflow import ExecutionOutcome, Signal, TimelineEntry, Workflow
 
 POLL_SECONDS = 0.05
 
@@ -95,7 +95,7 @@ def place(
         checks += 1
         if checks % 4 == 1:  # the record is the fast signal; the execution tells why it failed
             outcome = workflow.outcome(arn)
-            if outcome is not None and outcome.status != "RUNNING":
+            if outcome is not None and _finished(outcome):
                 if store.get(request.reservation_id) is None:  # it may have been written just now
                     raise _failure(store, request, outcome.error, outcome.error_message)
                 continue
@@ -105,6 +105,11 @@ def place(
                 reservation_id=request.reservation_id,
             )
         deadline.pause()
+
+
+def _finished(outcome: ExecutionOutcome) -> bool:
+    # moto marks an execution FAILED a moment before it records the error: wait for both
+    return outcome.status != "RUNNING" and not (outcome.status == "FAILED" and outcome.error is None)
 
 
 def _failure(
