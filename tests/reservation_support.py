@@ -48,7 +48,10 @@ def start(sfn: Any, machine_arn: str, reservation_id: str, items: list[dict[str,
 def finished(sfn: Any, arn: str, timeout: float = 30) -> dict[str, Any]:
     def done() -> dict[str, Any] | None:
         description: dict[str, Any] = sfn.describe_execution(executionArn=arn)
-        return description if description["status"] != "RUNNING" else None
+        if description["status"] == "RUNNING":
+            return None
+        # moto marks an execution FAILED a moment before it records the error
+        return None if description["status"] == "FAILED" and "error" not in description else description
 
     return wait_for(done, timeout=timeout, interval=0.05, what=f"execution {arn} to finish")
 
