@@ -76,3 +76,18 @@ SettingsT = TypeVar("SettingsT", bound=_Settings)
 def load(model: type[SettingsT]) -> SettingsT:
     """Reads and validates one settings model from the environment (raises at cold start if wrong)."""
     return model()
+
+
+class ReservationSettings(_Settings):
+    """The reservation workflow: its table, outcome topic and hold-time bounds (template parameters)."""
+
+    reservations_table_name: str = Field(min_length=3)
+    reservation_events_topic_arn: str = Field(min_length=3)
+    hold_default_seconds: int = Field(ge=1)
+    hold_min_seconds: int = Field(ge=1)
+    hold_max_seconds: int = Field(ge=1)
+
+
+class WorkflowSettings(_Settings):
+    reservation_state_machine_arn: str = Field(min_length=3)
+    sweep_grace_seconds: int = Field(default=60, ge=0)

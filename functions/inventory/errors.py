@@ -122,3 +122,22 @@ def http_status(error: InventoryError) -> int:
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     """The one JSON shape of every error the API returns."""
     return {"error": {"code": code, "message": message, "details": details if details is not None else {}}}
+
+
+class ReservationPending(InventoryError):
+    """The workflow has not answered within the request's deadline; the same request may be repeated."""
+
+    code = "RESERVATION_PENDING"
+
+
+class WorkflowFailed(InventoryError):
+    """The reservation's workflow ended on an infrastructure error (not the caller's doing)."""
+
+    code = "WORKFLOW_FAILED"
+
+
+HTTP_STATUS[ReservationPending] = 503
+HTTP_STATUS[WorkflowFailed] = 502
+
+# Errors a workflow task raises, by the name Step Functions reports them under.
+TASK_ERRORS: dict[str, type[InventoryError]] = {cls.__name__: cls for cls in HTTP_STATUS}

@@ -66,6 +66,8 @@ _DESCRIPTIONS = {
     403: "The key may not perform this operation (FORBIDDEN)",
     404: "Unknown product, warehouse record or resource",
     409: "Conflict with the current state (see the error code)",
+    502: "WORKFLOW_FAILED: the reservation workflow could not be reached; retry later",
+    503: "RESERVATION_PENDING: the workflow has not answered in time; send the same request again",
 }
 
 

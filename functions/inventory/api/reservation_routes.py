@@ -1,0 +1,439 @@
+"""Reservations over REST (storefront key): hold stock for a cart or checkout, then confirm or release.
+
+Every answer is synchronous: the handler starts or signals the reservation's workflow and waits,
+within a deadline, for its effect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from inventory.api.contract import ADMIN, STOREFRONT, errors
+from inventory.api.http import Scope, require_scope
+from inventory.domain import reservation_requests as requests
+from inventory.domain.fulfilment import fulfil_order
+from inventory.domain.reservation_models import (
+    ID_PATTERN,
+    MAX_HOLD_SECONDS,
+    HoldPolicy,
+    Identifier,
+    Reservation,
+    ReservationInput,
+    ReservationLine,
+    ReservationLines,
+)
+from inventory.domain.reservation_upkeep import ReconciliationReport, reconcile
+from inventory.models import DEFAULT_WAREHOUSE, utc_now
+from inventory.store.outcome_events import OutcomePublisher
+from inventory.store.reservations import ReservationStore
+from inventory.store.workflow import TimelineEntry, Workflow
+
+router = Router()
+PathId = Annotated[str, Path(pattern=ID_PATTERN)]
+
+
+@dataclass(frozen=True)
+class ReservationDeps:
+    store: ReservationStore
+    workflow: Workflow
+    policy: HoldPolicy
+    events: OutcomePublisher
+    wait_seconds: float
+
+
+def deps() -> ReservationDeps:
+    found: ReservationDeps = router.context["reservations"]
+    return found
+
+
+class ReserveProduct(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    quantity: int = Field(ge=1, le=1_000_000)
+    reservationId: Identifier
+    warehouse_id: Identifier = DEFAULT_WAREHOUSE
+    hold_seconds: int | None = Field(default=None, ge=1, le=MAX_HOLD_SECONDS)
+
+
+class ReserveItems(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reservation_id: Identifier
+    items: ReservationLines
+    hold_seconds: int | None = Field(default=None, ge=1, le=MAX_HOLD_SECONDS)
+    order_id: Identifier | None = None
+
+
+class Extension(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    hold_seconds: int = Field(ge=1, le=MAX_HOLD_SECONDS, description="New hold, counted from now")
+
+
+class ProductReservation(BaseModel):
+    reservationId: str
+    product_id: str
+    warehouse_id: str
+    quantity: int
+    expires_at: str
+    status: str
+
+
+class ReservationView(BaseModel):
+    reservation_id: str
+    status: str
+    lines: list[ReservationLine] = Field(default_factory=list)
+    expires_at: str | None = None
+    hold_seconds: int | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    reason: str | None = None
+    order_id: str | None = None
+    extensions: int = 0
+    execution_arn: str | None = None
+    error: str | None = Field(default=None, description="Why a reservation that was never held failed")
+    timeline: list[TimelineEntry] | None = None
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def answer(status: int, body: ModelT) -> Response[ModelT]:
+    return Response(status_code=status, content_type="application/json", body=body)
+
+
+def view(reservation: Reservation, timeline: list[TimelineEntry] | None = None) -> ReservationView:
+    data = reservation.model_dump(
+        mode="json", exclude={"task_token", "expires_at_epoch", "source", "sweep_shard"}
+    )
+    return ReservationView(**data, timeline=timeline)
+
+
+def _request(body: ReserveItems | ReserveProduct, product_id: str | None = None) -> ReservationInput:
+    if isinstance(body, ReserveProduct):
+        assert product_id is not None
+        return ReservationInput(
+            reservation_id=body.reservationId,
+            items=[
+                ReservationLine(product_id=product_id, warehouse_id=body.warehouse_id, quantity=body.quantity)
+            ],
+            hold_seconds=body.hold_seconds,
+            source="api",
+        )
+    return ReservationInput(
+        reservation_id=body.reservation_id,
+        items=body.items,
+        hold_seconds=body.hold_seconds,
+        order_id=body.order_id,
+        source="api",
+    )
+
+
+@router.post(
+    "/inventory/<productId>/reserve",
+    summary="Reserve units of a product",
+    description="Holds `quantity` units until confirmed, released or expired. The same reservationId "
+    "again returns the same reservation (200) instead of a second hold.",
+    responses={
+        200: {"description": "This reservationId was sent before: the same reservation, nothing held twice"},
+        **errors(
+            400,
+            401,
+            403,
+            404,
+            409,
+            502,
+            503,
+            success=201,
+            described={
+                201: "Held",
+                404: "Unknown product or warehouse",
+                409: "INSUFFICIENT_STOCK (details.available) or RESERVATION_CONFLICT",
+            },
+        ),
+    },
+    tags=["Reservations"],
+    security=STOREFRONT,
+)
+def reserve_product(
+    productId: PathId, body: Annotated[ReserveProduct, Body()]
+) -> Response[ProductReservation]:
+    require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
+    d = deps()
+    reservation, created = requests.place(
+        d.store, d.workflow, d.policy, _request(body, productId), d.wait_seconds
+    )
+    line = next((x for x in reservation.lines if x.product_id == productId), reservation.lines[0])
+    found = ProductReservation(
+        reservationId=reservation.reservation_id,
+        product_id=line.product_id,
+        warehouse_id=line.warehouse_id,
+        quantity=line.quantity,
+        expires_at=reservation.expires_at,
+        status=reservation.status.value,
+    )
+    return answer(201 if created else 200, found)
+
+
+@router.delete(
+    "/inventory/<productId>/reserve/<reservationId>",
+    summary="Release a product reservation",
+    responses=errors(
+        400,
+        401,
+        403,
+        404,
+        409,
+        502,
+        503,
+        success=204,
+        described={
+            204: "Released (or already released)",
+            404: "Unknown reservation for this product",
+            409: "RESERVATION_CLOSED: already sold",
+        },
+    ),
+    tags=["Reservations"],
+    security=STOREFRONT,
+)
+def release_product(productId: PathId, reservationId: PathId) -> Response[None]:
+    require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
+    d = deps()
+    requests.cancel(
+        d.store, d.workflow, reservationId, "released on request", d.wait_seconds, product_id=productId
+    )
+    return Response(status_code=204)
+
+
+@router.post(
+    "/reservations",
+    summary="Reserve a cart or order (several lines, all or nothing)",
+    responses={
+        200: {"description": "This reservation_id was sent before: the same reservation, nothing held twice"},
+        **errors(
+            400,
+            401,
+            403,
+            404,
+            409,
+            502,
+            503,
+            success=201,
+            described={
+                201: "Held",
+                404: "Unknown product or warehouse",
+                409: "INSUFFICIENT_STOCK naming the short lines, or RESERVATION_CONFLICT",
+            },
+        ),
+    },
+    tags=["Reservations"],
+    security=STOREFRONT,
+)
+def reserve_items(body: Annotated[ReserveItems, Body()]) -> Response[ReservationView]:
+    require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
+    d = deps()
+    reservation, created = requests.place(d.store, d.workflow, d.policy, _request(body), d.wait_seconds)
+    return answer(201 if created else 200, view(reservation))
+
+
+@router.get(
+    "/reservations/<reservationId>",
+    summary="A reservation and its timeline",
+    description="Status, lines, expiry, and what happened and why (from its workflow execution).",
+    responses=errors(400, 401, 403, 404, described={404: "Unknown reservation"}),
+    tags=["Reservations"],
+    security=STOREFRONT,
+)
+def get_reservation(reservationId: PathId) -> Response[ReservationView]:
+    require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
+    d = deps()
+    found = requests.report(d.store, d.workflow, reservationId)
+    if found.reservation is not None:
+        return answer(200, view(found.reservation, found.timeline))
+    return answer(
+        200,
+        ReservationView(
+            reservation_id=reservationId,
+            status="FAILED",
+            reason=found.error_message,
+            error=found.error,
+            timeline=found.timeline,
+        ),
+    )
+
+
+@router.post(
+    "/reservations/<reservationId>/confirm",
+    summary="Confirm (sell) the held units",
+    responses=errors(
+        400,
+        401,
+        403,
+        404,
+        409,
+        502,
+        503,
+        described={
+            404: "Unknown reservation",
+            409: "RESERVATION_CLOSED: released or expired (details.reason)",
+        },
+    ),
+    tags=["Reservations"],
+    security=STOREFRONT,
+)
+def confirm_reservation(reservationId: PathId) -> Response[ReservationView]:
+    require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
+    d = deps()
+    return answer(200, view(requests.confirm(d.store, d.workflow, reservationId, d.wait_seconds)))
+
+
+@router.post(
+    "/reservations/<reservationId>/extend",
+    summary="Hold longer",
+    description="New expiry `hold_seconds` from now; a reservation lives at most the maximum hold in all.",
+    responses=errors(
+        400,
+        401,
+        403,
+        404,
+        409,
+        502,
+        503,
+        described={
+            404: "Unknown reservation",
+            409: "RESERVATION_CLOSED: no longer held",
+        },
+    ),
+    tags=["Reservations"],
+    security=STOREFRONT,
+)
+def extend_reservation(
+    reservationId: PathId, body: Annotated[Extension, Body()]
+) -> Response[ReservationView]:
+    require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
+    d = deps()
+    extended = requests.extend(
+        d.store, d.workflow, d.policy, reservationId, body.hold_seconds, utc_now(), d.wait_seconds
+    )
+    return answer(200, view(extended))
+
+
+@router.delete(
+    "/reservations/<reservationId>",
+    summary="Release a reservation",
+    responses=errors(
+        400,
+        401,
+        403,
+        404,
+        409,
+        502,
+        503,
+        success=204,
+        described={
+            204: "Released (or already released/expired)",
+            404: "Unknown reservation",
+            409: "RESERVATION_CLOSED: already sold",
+        },
+    ),
+    tags=["Reservations"],
+    security=STOREFRONT,
+)
+def release_reservation(
+    reservationId: PathId,
+    reason: Annotated[
+        str, Query(max_length=200, description="Why, kept on the reservation")
+    ] = "released on request",
+) -> Response[None]:
+    require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
+    d = deps()
+    requests.cancel(d.store, d.workflow, reservationId, reason, d.wait_seconds)
+    return Response(status_code=204)
+
+
+class FulfilOrder(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    order_id: Identifier
+    items: ReservationLines
+
+
+class Fulfilment(BaseModel):
+    order_id: str
+    status: str
+    items: list[ReservationLine]
+    fulfilled_at: str
+
+
+@router.post(
+    "/inventory/fulfill",
+    summary="Sell an order's items without a prior hold (FR-5)",
+    description="Lowers stock of every item only if enough is available, all or none. The same order_id "
+    "again returns the first fulfilment (200) and sells nothing more.",
+    responses={
+        200: {"description": "This order_id was fulfilled before: the first fulfilment, nothing sold twice"},
+        **errors(
+            400,
+            401,
+            403,
+            404,
+            409,
+            success=201,
+            described={
+                201: "Sold",
+                404: "Unknown product or warehouse",
+                409: "INSUFFICIENT_STOCK naming the lines, or RESERVATION_CONFLICT (other items)",
+            },
+        ),
+    },
+    tags=["Reservations"],
+    security=STOREFRONT,
+)
+def fulfil(body: Annotated[FulfilOrder, Body()]) -> Response[Fulfilment]:
+    require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
+    d = deps()
+    sold, created = fulfil_order(d.store, d.events, body.order_id, list(body.items), utc_now())
+    result = Fulfilment(
+        order_id=body.order_id, status=sold.status.value, items=sold.lines, fulfilled_at=sold.created_at
+    )
+    return answer(201 if created else 200, result)
+
+
+class Reconciliation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    repair: bool = Field(default=False, description="Also set drifted reserved counts (with a ledger entry)")
+
+
+@router.get(
+    "/admin/reconciliation",
+    summary="Check reserved counts against HELD reservations",
+    description="Reports records whose reserved_count differs from the sum of their HELD reservations, "
+    "or whose counts are negative or inconsistent. Changes nothing.",
+    responses=errors(400, 401, 403),
+    tags=["Admin"],
+    security=ADMIN,
+)
+def check_reconciliation() -> ReconciliationReport:
+    require_scope(router, Scope.ADMIN)  # type: ignore[arg-type]
+    return reconcile(deps().store, repair=False)
+
+
+@router.post(
+    "/admin/reconciliation",
+    summary="Check, and optionally repair, reserved counts",
+    description="With `repair: true`, sets each drifted reserved_count to the sum of its HELD reservations "
+    "and writes a RECONCILED ledger movement for it.",
+    responses=errors(400, 401, 403),
+    tags=["Admin"],
+    security=ADMIN,
+)
+def run_reconciliation(body: Annotated[Reconciliation, Body()]) -> ReconciliationReport:
+    require_scope(router, Scope.ADMIN)  # type: ignore[arg-type]
+    return reconcile(deps().store, repair=body.repair)

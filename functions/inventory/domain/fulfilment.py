@@ -1,0 +1,52 @@
+"""FR-5 without a prior hold: an order's items leave stock at once, all or none, once per order."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from inventory.domain.reservation_models import Reservation, ReservationLine, ReservationStatus
+from inventory.errors import ReservationConflict
+from inventory.models import iso
+from inventory.store.outcome_events import OutcomeEvent, OutcomePublisher
+from inventory.store.reservations import ReservationStore, conflict_if_different
+
+ORDER_PREFIX = "order#"  # '#' is not allowed in reservation ids, so orders never collide with them
+
+
+def fulfil_order(
+    store: ReservationStore,
+    events: OutcomePublisher,
+    order_id: str,
+    lines: list[ReservationLine],
+    now: datetime,
+) -> tuple[Reservation, bool]:
+    """Sells the lines if every one has enough available; the same order again returns the first sale."""
+    record_id = ORDER_PREFIX + order_id
+    existing = store.get(record_id)
+    if existing is not None:
+        try:
+            conflict_if_different(existing, lines, None)
+        except ReservationConflict as error:
+            raise ReservationConflict(
+                f"order {order_id!r} was fulfilled with other items", order_id=order_id
+            ) from error
+        return existing, False
+    record = Reservation(
+        reservation_id=record_id,
+        lines=lines,
+        status=ReservationStatus.FULFILLED,
+        expires_at=iso(now),
+        expires_at_epoch=int(now.timestamp()),
+        hold_seconds=0,
+        created_at=iso(now),
+        updated_at=iso(now),
+        reason="fulfilled without a hold",
+        order_id=order_id,
+        source="fulfil",
+    )
+    sold, created = store.sell(record, actor="storefront")
+    if not created:
+        conflict_if_different(sold, lines, None)
+    else:
+        events.reservation(OutcomeEvent.COMMITTED, sold)
+    return sold, created

@@ -1,0 +1,37 @@
+"""ReleaseTaskFunction: the Release step, after a release request or the hold's timeout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field
+
+from inventory.domain.reservation_workflow import release
+from inventory.handlers.reservation_tasks import build, parse
+from inventory.observability import logger, metrics, tracer
+
+store, events, _policy = build()
+
+
+class Decision(BaseModel):
+    """What the Hold state's Catch recorded: the error name and its cause."""
+
+    Error: str = Field(min_length=1)
+    Cause: str | None = None
+
+
+class ReleaseTaskEvent(BaseModel):
+    reservation_id: str
+    decision: Decision
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    task = parse(ReleaseTaskEvent, event)
+    done = release(
+        store, events, task.reservation_id, task.decision.Error, task.decision.Cause, actor="workflow"
+    )
+    return {"reservation_id": done.reservation_id, "status": done.status.value, "reason": done.reason}

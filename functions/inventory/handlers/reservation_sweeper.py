@@ -1,0 +1,39 @@
+"""ReservationSweeperFunction (scheduled): releases overdue holds whose execution is gone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field
+
+from inventory.aws import client
+from inventory.config import WorkflowSettings, load
+from inventory.domain.reservation_upkeep import sweep
+from inventory.handlers.reservation_tasks import build, parse
+from inventory.models import utc_now
+from inventory.observability import logger, metrics, tracer
+from inventory.store.workflow import StepFunctionsWorkflow
+
+store, events, _policy = build()
+settings = load(WorkflowSettings)
+workflow = StepFunctionsWorkflow(client("stepfunctions"), settings.reservation_state_machine_arn)
+
+
+class SweepEvent(BaseModel):
+    """A schedule event carries nothing we use; a manual run may shorten the grace period."""
+
+    grace_seconds: int | None = Field(default=None, ge=0)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    asked = parse(SweepEvent, {k: v for k, v in event.items() if k == "grace_seconds"})
+    grace = settings.sweep_grace_seconds if asked.grace_seconds is None else asked.grace_seconds
+    report = sweep(store, workflow, events, utc_now(), grace)
+    if report.released or report.failed:
+        logger.warning("sweeper repaired holds", extra=report.model_dump())
+    metrics.add_metric(name="ReservationsSwept", unit="Count", value=len(report.released))
+    return report.model_dump()

@@ -1,0 +1,35 @@
+"""ReservationApiFunction: reserve, confirm, extend, release and read reservations over REST."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from inventory.api import reservation_routes
+from inventory.api.http import make_resolver
+from inventory.aws import client
+from inventory.config import ApiSettings, WorkflowSettings, load
+from inventory.handlers.reservation_tasks import build
+from inventory.observability import logger, metrics, tracer
+from inventory.store.workflow import StepFunctionsWorkflow
+
+WAIT_SECONDS = 12.0  # inside the function's timeout and API Gateway's 29 s
+
+app = make_resolver(load(ApiSettings))
+app.include_router(reservation_routes.router)
+store, events, policy = build()
+workflow = StepFunctionsWorkflow(
+    client("stepfunctions"), load(WorkflowSettings).reservation_state_machine_arn
+)
+deps = reservation_routes.ReservationDeps(
+    store=store, workflow=workflow, policy=policy, events=events, wait_seconds=WAIT_SECONDS
+)
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    app.append_context(reservations=deps)
+    return app.resolve(event, context)
