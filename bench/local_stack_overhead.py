@@ -5,6 +5,7 @@ Prints latencies and ratios against a raw DynamoDB GetItem on the same moto serv
 
 from __future__ import annotations
 
+import json
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -12,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import boto3
 
 from bench.common import summary, temporary_stack
+from local_stack.stack import ROOT
 
 PRODUCT = "SKU-MUG-CERAMIC"
 ROUNDS = 200
@@ -45,15 +47,7 @@ def main() -> None:
             ),
         )
 
-        event = {
-            "httpMethod": "GET",
-            "path": f"/inventory/{PRODUCT}",
-            "resource": "/inventory/{productId}",
-            "pathParameters": {"productId": PRODUCT},
-            "headers": {},
-            "queryStringParameters": None,
-            "requestContext": {"requestId": "bench", "authorizer": {"scope": "storefront"}},
-        }
+        event = json.loads((ROOT / "events" / "InventoryReadFunction" / "get-inventory.json").read_text())
         started = time.perf_counter()
         stack.runtime.invoke("InventoryReadFunction", event)
         cold_ms = (time.perf_counter() - started) * 1000
