@@ -73,3 +73,12 @@ def test_sam_local_env_vars_only_name_variables_the_template_declares() -> None:
     env_file = json.loads((ROOT / "events" / "sam-local-env.json").read_text())
     assert "AWS_ENDPOINT_URL" in env_file["Parameters"]
     assert set(env_file["Parameters"]) - declared <= {"POWERTOOLS_TRACE_DISABLED"}
+
+
+def test_buckets_in_the_template_exist(stack: LocalStack, aws: Any) -> None:
+    assert stack.model is not None
+    assert "FrontendBucket" in stack.model.buckets
+    s3 = aws("s3")
+    for name in stack.model.buckets.values():
+        s3.head_bucket(Bucket=name)
+    assert stack.model.outputs["FrontendUrl"].endswith(stack.model.buckets["FrontendBucket"])
