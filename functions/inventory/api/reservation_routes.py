@@ -36,6 +36,8 @@ from inventory.store.workflow import TimelineEntry, Workflow
 
 router = Router()
 PathId = Annotated[str, Path(pattern=ID_PATTERN)]
+# What a route that waits for the reservation workflow can answer besides success.
+WORKFLOW_ERRORS = (400, 401, 403, 404, 409, 502, 503)
 
 
 @dataclass(frozen=True)
@@ -143,13 +145,7 @@ def _request(body: ReserveItems | ReserveProduct, product_id: str | None = None)
     responses={
         200: {"description": "This reservationId was sent before: the same reservation, nothing held twice"},
         **errors(
-            400,
-            401,
-            403,
-            404,
-            409,
-            502,
-            503,
+            *WORKFLOW_ERRORS,
             success=201,
             described={
                 201: "Held",
@@ -185,13 +181,7 @@ def reserve_product(
     "/inventory/<productId>/reserve/<reservationId>",
     summary="Release a product reservation",
     responses=errors(
-        400,
-        401,
-        403,
-        404,
-        409,
-        502,
-        503,
+        *WORKFLOW_ERRORS,
         success=204,
         described={
             204: "Released (or already released)",
@@ -217,13 +207,7 @@ def release_product(productId: PathId, reservationId: PathId) -> Response[None]:
     responses={
         200: {"description": "This reservation_id was sent before: the same reservation, nothing held twice"},
         **errors(
-            400,
-            401,
-            403,
-            404,
-            409,
-            502,
-            503,
+            *WORKFLOW_ERRORS,
             success=201,
             described={
                 201: "Held",
@@ -272,13 +256,7 @@ def get_reservation(reservationId: PathId) -> Response[ReservationView]:
     "/reservations/<reservationId>/confirm",
     summary="Confirm (sell) the held units",
     responses=errors(
-        400,
-        401,
-        403,
-        404,
-        409,
-        502,
-        503,
+        *WORKFLOW_ERRORS,
         described={
             404: "Unknown reservation",
             409: "RESERVATION_CLOSED: released or expired (details.reason)",
@@ -298,13 +276,7 @@ def confirm_reservation(reservationId: PathId) -> Response[ReservationView]:
     summary="Hold longer",
     description="New expiry `hold_seconds` from now; a reservation lives at most the maximum hold in all.",
     responses=errors(
-        400,
-        401,
-        403,
-        404,
-        409,
-        502,
-        503,
+        *WORKFLOW_ERRORS,
         described={
             404: "Unknown reservation",
             409: "RESERVATION_CLOSED: no longer held",
@@ -328,13 +300,7 @@ def extend_reservation(
     "/reservations/<reservationId>",
     summary="Release a reservation",
     responses=errors(
-        400,
-        401,
-        403,
-        404,
-        409,
-        502,
-        503,
+        *WORKFLOW_ERRORS,
         success=204,
         described={
             204: "Released (or already released/expired)",

@@ -20,14 +20,13 @@ from inventory.errors import (
     ProductNotFound,
     StockBelowReserved,
     StockBelowZero,
-    StockRecordNotFound,
     ValidationFailed,
     VersionConflict,
 )
 from inventory.models import StockRecord, iso, utc_now
 from inventory.store.ledger import Counts, MovementKind, new_movement
 from inventory.store.stock_changes import RecordChanged, StockChanges
-from inventory.store.stock_records import StockRecordStore
+from inventory.store.stock_records import StockRecordStore, missing_record
 
 MAX_ATTEMPTS = 25
 ADMIN = "admin"
@@ -39,16 +38,6 @@ def _pause(attempt: int) -> None:
 
 def _counts(record: StockRecord) -> Counts:
     return Counts(stock_count=record.stock_count, reserved_count=record.reserved_count)
-
-
-def _missing(store: StockRecordStore, product_id: str, warehouse_id: str) -> Exception:
-    if not store.records_for_product(product_id):
-        return ProductNotFound(f"product {product_id!r} has no stock records", product_id=product_id)
-    return StockRecordNotFound(
-        f"product {product_id!r} is not stocked in warehouse {warehouse_id!r}",
-        product_id=product_id,
-        warehouse_id=warehouse_id,
-    )
 
 
 def _record_json(record: StockRecord) -> dict[str, Any]:
@@ -94,7 +83,7 @@ def _apply(
     for attempt in range(MAX_ATTEMPTS):
         current = store.record(product_id, warehouse_id)
         if current is None:
-            raise _missing(store, product_id, warehouse_id)
+            raise missing_record(store, product_id, warehouse_id)
         after = change(current)
         movement = new_movement(
             product_id=product_id,

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from inventory.errors import ProductNotFound, StockRecordNotFound
 from inventory.models import InventoryView, StockRecord, StockTotals, stock_status
-from inventory.store.stock_records import StockRecordStore
+from inventory.store.stock_records import StockRecordStore, missing_record, product_not_found
 
 
 def totals(records: list[StockRecord]) -> StockTotals:
@@ -26,16 +25,10 @@ def inventory_view(
     if warehouse_id is not None:
         record = store.record(product_id, warehouse_id)
         if record is None:
-            if not store.records_for_product(product_id):
-                raise ProductNotFound(f"product {product_id!r} has no stock records", product_id=product_id)
-            raise StockRecordNotFound(
-                f"product {product_id!r} is not stocked in warehouse {warehouse_id!r}",
-                product_id=product_id,
-                warehouse_id=warehouse_id,
-            )
+            raise missing_record(store, product_id, warehouse_id)
         records = [record]
     else:
         records = sorted(store.records_for_product(product_id), key=lambda r: r.warehouse_id)
         if not records:
-            raise ProductNotFound(f"product {product_id!r} has no stock records", product_id=product_id)
+            raise product_not_found(product_id)
     return InventoryView(product_id=product_id, warehouses=records, totals=totals(records))

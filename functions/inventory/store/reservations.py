@@ -23,17 +23,15 @@ from botocore.exceptions import ClientError
 from inventory.domain.reservation_models import SWEEP_SHARDS, Reservation, ReservationLine, ReservationStatus
 from inventory.errors import (
     InsufficientStock,
-    ProductNotFound,
     ReservationClosed,
     ReservationConflict,
     ReservationNotFound,
-    StockRecordNotFound,
     TransientStoreError,
 )
 from inventory.models import StockRecord, iso, utc_now
 from inventory.store.items import from_item
 from inventory.store.ledger import Counts, MovementKind, movement_put, new_movement
-from inventory.store.stock_records import DynamoStockRecordStore
+from inventory.store.stock_records import DynamoStockRecordStore, missing_record
 
 # Sparse index of open holds: only HELD records carry `sweep_shard` (removed when they close), spread
 # over SWEEP_SHARDS partition keys so that no single index partition takes every hold's writes.
@@ -196,15 +194,7 @@ class DynamoReservationStore:
         for line in lines:
             record = self._stock.record(line.product_id, line.warehouse_id)
             if record is None:
-                if not self._stock.records_for_product(line.product_id):
-                    raise ProductNotFound(
-                        f"product {line.product_id!r} has no stock records", product_id=line.product_id
-                    )
-                raise StockRecordNotFound(
-                    f"product {line.product_id!r} is not stocked in warehouse {line.warehouse_id!r}",
-                    product_id=line.product_id,
-                    warehouse_id=line.warehouse_id,
-                )
+                raise missing_record(self._stock, line.product_id, line.warehouse_id)
             records.append(record)
         return records
 
