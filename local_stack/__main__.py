@@ -20,6 +20,18 @@ from local_stack.stack import (
 )
 
 
+def local_outputs(stack: LocalStack) -> list[str]:
+    """The template's outputs that name local resources (state machines, queues, topics, tables)."""
+    assert stack.model is not None
+    shown = [
+        f"    {name:<28} {value}"
+        for name, value in stack.model.outputs.items()
+        if isinstance(value, str)
+        and (value.startswith(("arn:", stack.aws_url, stack.api_url)) or name.endswith("TableName"))
+    ]
+    return ["  Template outputs (local):", *shown] if shown else []
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local_stack", description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 3000)))
@@ -100,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"  Storefront API key   : {storefront_key}",
                     f"  Data file            : {args.state_file}",
                     f"  Try: curl -H 'x-api-key: {storefront_key}' {stack.api_url}/inventory/SKU-MUG-CERAMIC",
+                    *local_outputs(stack),
                     "Press Ctrl-C to stop.",
                     "",
                 ]

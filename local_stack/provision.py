@@ -91,7 +91,7 @@ def _short_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
-def _precompute_refs(resolver: Resolver, aws_url: str) -> dict[str, ResourceRefs]:
+def _precompute_refs(resolver: Resolver, aws_url: str, website_url: str | None) -> dict[str, ResourceRefs]:
     """Names may use parameters and pseudo parameters (not other resources), as in CloudFormation."""
     refs: dict[str, ResourceRefs] = {}
     stack, region = resolver.stack_name, resolver.region
@@ -143,7 +143,7 @@ def _precompute_refs(resolver: Resolver, aws_url: str) -> dict[str, ResourceRefs
                 {
                     "Arn": f"arn:aws:s3:::{name}",
                     "DomainName": f"{name}.s3.amazonaws.com",
-                    "WebsiteURL": f"{aws_url}/{name}",
+                    "WebsiteURL": website_url or f"{aws_url}/{name}",
                     "RegionalDomainName": f"{name}.s3.{region}.amazonaws.com",
                 },
             )
@@ -160,7 +160,9 @@ class Provisioner:
         region: str = "us-east-1",
         stack_name: str = "local",
         parameter_overrides: dict[str, Any] | None = None,
+        website_url: str | None = None,
     ) -> None:
+        """`website_url`: where the local stack serves the static pages a website bucket would hold."""
         self.template_path = template_path.resolve()
         self.root = self.template_path.parent
         self.template = load_template(self.template_path)
@@ -168,7 +170,7 @@ class Provisioner:
         self.aws_url = aws_url
         params = parameter_values(self.template, parameter_overrides or {})
         self.resolver = Resolver(self.template, params, {}, region, stack_name)
-        self.resolver.refs.update(_precompute_refs(self.resolver, aws_url))
+        self.resolver.refs.update(_precompute_refs(self.resolver, aws_url, website_url))
         self.model = StackModel(stack_name, region, params)
 
     def _client(self, service: str) -> Any:

@@ -188,7 +188,9 @@ class LocalStack:
         if "AwsEndpointUrl" in load_template(opts.template).get("Parameters", {}):
             # The template's own development switch, also what `sam local invoke` users set.
             overrides.setdefault("AwsEndpointUrl", self.aws_url)
-        provisioner = Provisioner(opts.template, self.aws_url, opts.region, opts.stack_name, overrides)
+        provisioner = Provisioner(
+            opts.template, self.aws_url, opts.region, opts.stack_name, overrides, website_url=self.api_url
+        )
         self.model = provisioner.build_model()
         provisioner.create_resources()
         for spec in self.model.functions.values():

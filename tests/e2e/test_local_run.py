@@ -30,6 +30,17 @@ def test_demo_catalogue_is_served_and_survives_a_restart(tmp_path: Path) -> None
         )
         assert first.stop() == 0
     assert state.is_file()
+    # The banner told the developer where everything is
+    for shown in (
+        first.api_url,
+        first.aws_url,
+        "local-admin-key",
+        "local-storefront-key",
+        "ReservationStateMachineArn",
+        "OrderQueueUrl",
+        "FrontendUrl",
+    ):
+        assert shown in first.output
     # Then a restart serves the changed data
     with StackProcess(state) as second:
         again = http(
