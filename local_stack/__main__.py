@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import logging
 import os
 import signal
@@ -91,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
     )
+    # `kill -USR1 <pid>` prints every thread's stack: the way to see what a stuck local stack is doing.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
@@ -119,7 +122,10 @@ def main(argv: list[str] | None = None) -> int:
             ),
             flush=True,
         )
-        stopped.wait()
+        # Wake up regularly: a signal that the kernel hands to another thread runs its Python handler
+        # only once the main thread wakes, and an untimed wait would never wake.
+        while not stopped.wait(0.2):
+            pass
     finally:
         print("Stopping (saving data)...", flush=True)
         stack.stop()

@@ -139,6 +139,8 @@ class StackProcess:
         try:
             code = self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGUSR1)  # dump every thread's stack into the output
+            time.sleep(1)
             self.process.kill()
             code = self.process.wait()
         self.output = self.process.stdout.read() if self.process.stdout else ""
