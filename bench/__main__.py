@@ -1,30 +1,124 @@
-"""Runs every benchmark module in this package (or the ones named on the command line)."""
+"""`make bench`: runs the scenarios against local stacks it starts itself, prints a table per
+scenario and a summary of the issue's targets, and writes the figures to bench/results/latest.json.
+
+    python -m bench [scenario ...] [--smoke] [--output PATH]
+
+A full run starts a fresh stack for every scenario, so no scenario inherits another's leftovers (the
+soak's memory, open holds); `--smoke` runs a tiny version of each on one shared stack.
+"""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-import sys
+import argparse
 import time
+import traceback
 from pathlib import Path
+from typing import Any
+
+from bench import results
+from bench.rest_client import RestClient
+from bench.scenario import Context, Scenario
+from bench.scenarios import BY_NAME, SCENARIOS
+from bench.stack_process import StackProcess
+from bench.stats import fmt, table
+from bench.targets import evaluate
+
+FULL_RUN_LIMIT_S = 570.0  # under 10 minutes, with a margin for the last stack's shutdown
+SMOKE_BUDGET_S = 15.0
 
 
-def main(argv: list[str]) -> int:
-    names = argv or sorted(
-        m.name
-        for m in pkgutil.iter_modules([str(Path(__file__).parent)])
-        if m.name not in ("common", "__main__")
+def _stop(stack: StackProcess, run_id: str, name: str) -> dict[str, Any]:
+    """Writes one last product, presses Ctrl-C, and checks that product reached the state file."""
+    marker = f"SAVED-{run_id}-{name}"
+    try:
+        RestClient(stack.api_url).call("POST", "/products", {"sku": marker, "name": marker}, admin=True)
+    except OSError:
+        pass
+    return stack.stop(saved_marker=marker).as_dict()
+
+
+def _run_one(
+    scenario: Scenario, stack: StackProcess | None, smoke: bool, run_id: str, budget: float
+) -> dict[str, Any]:
+    started = time.monotonic()
+    entry: dict[str, Any] = {"title": scenario.title, "budget_s": round(budget, 1)}
+    own_stack = stack is None and scenario.needs_stack
+    try:
+        if own_stack:
+            stack = StackProcess().start()
+        ctx = Context(
+            stack or StackProcess(), RestClient(stack.api_url if stack else ""), smoke, run_id, budget
+        )
+        entry["figures"] = scenario.run(ctx)
+        entry["error"] = None
+    except Exception as error:
+        traceback.print_exc()
+        entry["figures"] = entry.get("figures") or {}
+        entry["error"] = f"{type(error).__name__}: {error}"
+        if stack is not None and stack.process is not None:
+            entry["stack_log_tail"] = stack.log_tail(10)
+    finally:
+        if own_stack and stack is not None and stack.process is not None:
+            entry["stack"] = _stop(stack, run_id, scenario.name)
+            stopped = entry["stack"]
+            print(f"stack stopped in {stopped['exit_seconds']:.1f} s, data saved: {stopped['state_saved']}")
+    entry["seconds"] = round(time.monotonic() - started, 1)
+    entry["run_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return entry
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    for name in names:
-        module = importlib.import_module(f"bench.{name}")
-        if not hasattr(module, "main"):
-            continue
-        print(f"\n=== bench.{name} ===", flush=True)
-        started = time.perf_counter()
-        module.main()
-        print(f"(bench.{name} took {time.perf_counter() - started:.1f} s)", flush=True)
-    return 0
+    parser.add_argument(
+        "scenarios", nargs="*", choices=[[], *BY_NAME], metavar="scenario", help=", ".join(BY_NAME)
+    )
+    parser.add_argument(
+        "--smoke", action="store_true", help="a tiny version of every scenario, in well under a minute"
+    )
+    parser.add_argument("--output", type=Path, default=None, help="where to write the JSON figures")
+    args = parser.parse_args(argv)
+    chosen = [BY_NAME[name] for name in args.scenarios] or SCENARIOS
+    output = args.output or results.default_path(args.smoke)
+    run_id = time.strftime("%H%M%S")
+    started = time.monotonic()
+
+    shared: StackProcess | None = None
+    if args.smoke and any(s.needs_stack for s in chosen):
+        shared = StackProcess().start()
+    entries: dict[str, dict[str, Any]] = {}
+    try:
+        for scenario in chosen:
+            left = FULL_RUN_LIMIT_S - (time.monotonic() - started)
+            budget = SMOKE_BUDGET_S if args.smoke else max(20.0, min(scenario.budget_s, left - 10))
+            print(f"\n=== {scenario.name}: {scenario.title} (budget {budget:.0f} s) ===", flush=True)
+            entries[scenario.name] = _run_one(scenario, shared, args.smoke, run_id, budget)
+            print(f"({scenario.name} took {entries[scenario.name]['seconds']:.1f} s)", flush=True)
+    finally:
+        shared_stop = _stop(shared, run_id, "shared") if shared is not None else None
+
+    document = results.merge(output, entries, smoke=args.smoke, shared_stack_stop=shared_stop)
+    document["targets"] = evaluate(document["scenarios"])
+    document["total_seconds"] = round(time.monotonic() - started, 1)
+    results.write(output, document)
+    print(
+        table(
+            "targets (issue 8) for this run",
+            ["target", "value", "met"],
+            [
+                [t["target"], fmt(t["value"]), "-" if t["met"] is None else ("yes" if t["met"] else "NO")]
+                for t in document["targets"]
+            ],
+        )
+    )
+    failed = [name for name, entry in entries.items() if entry.get("error")]
+    print(
+        f"\nwrote {output} in {document['total_seconds']:.0f} s"
+        + (f"; failed: {', '.join(failed)}" if failed else "")
+    )
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())

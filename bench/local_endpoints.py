@@ -1,0 +1,38 @@
+"""The local AWS endpoint's own routes: call counters (`/_local/calls`) and a profiler (`/_local/profile`).
+
+Either may be missing on an older local stack; callers get None and say so instead of failing.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+
+def _request(url: str, method: str = "GET", timeout: float = 10.0) -> Any:
+    request = urllib.request.Request(url, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            raw = response.read()
+            return json.loads(raw) if raw else {}
+    except (urllib.error.HTTPError, urllib.error.URLError, ValueError, TimeoutError):
+        return None
+
+
+def read_calls(aws_url: str) -> dict[str, Any] | None:
+    """`{"since", "calls": {service: {Action: n}}, "lambda_invocations": {LogicalId: n},
+    "state_transitions": n, "dynamodb_capacity": {"read_units", "write_units", "by_table"}}`."""
+    found = _request(f"{aws_url}/_local/calls")
+    return found if isinstance(found, dict) and isinstance(found.get("calls"), dict) else None
+
+
+def reset_calls(aws_url: str) -> bool:
+    return _request(f"{aws_url}/_local/calls", method="DELETE") is not None
+
+
+def profile(aws_url: str, seconds: float) -> dict[str, Any] | None:
+    """`{"samples": n, "top": [{"function", "self_share", "total_share"}, ...]}` sampled for `seconds`."""
+    found = _request(f"{aws_url}/_local/profile?seconds={seconds:g}", timeout=seconds + 30)
+    return found if isinstance(found, dict) and isinstance(found.get("top"), list) else None

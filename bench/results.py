@@ -1,0 +1,86 @@
+"""bench/results/*.json: the figures of the last run, with the machine and code they came from.
+
+Running some scenarios only replaces those in the file; every entry carries its own `run_at`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def default_path(smoke: bool) -> Path:
+    return RESULTS / ("smoke.json" if smoke else "latest.json")
+
+
+def _git(*args: str) -> str | None:
+    try:
+        found = subprocess.run(["git", *args], cwd=RESULTS.parent, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return found.stdout.strip() or None if found.returncode == 0 else None
+
+
+def _memory_gib() -> float | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gib": _memory_gib(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "executable_is_venv": sys.prefix != sys.base_prefix,
+    }
+
+
+def merge(
+    path: Path, entries: dict[str, dict[str, Any]], smoke: bool, shared_stack_stop: dict[str, Any] | None
+) -> dict[str, Any]:
+    previous: dict[str, Any] = {}
+    if path.exists():
+        try:
+            previous = json.loads(path.read_text())
+        except ValueError:
+            previous = {}
+    scenarios = (
+        dict(previous.get("scenarios") or {})
+        if previous.get("mode") == ("smoke" if smoke else "full")
+        else {}
+    )
+    scenarios.update(entries)
+    document: dict[str, Any] = {
+        "mode": "smoke" if smoke else "full",
+        "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "code": {
+            "commit": _git("rev-parse", "--short", "HEAD"),
+            "describe": _git("describe", "--always", "--dirty"),
+        },
+        "machine": machine(),
+        "scenarios": scenarios,
+    }
+    if shared_stack_stop is not None:
+        document["shared_stack_stop"] = shared_stack_stop
+    return document
+
+
+def write(path: Path, document: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n")
+    temporary.replace(path)

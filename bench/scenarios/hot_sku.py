@@ -1,0 +1,107 @@
+"""Hot SKU: C clients race for S units of one product over REST; the count must be exact.
+
+Also the serial cost of one REST hold against a bare conditional `UpdateItem` on the same engine.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from bench import reservation_calls as calls
+from bench.aws_clients import aws_client
+from bench.baselines import conditional_update_ms
+from bench.load import attempts
+from bench.rest_client import Reply
+from bench.scenario import Context
+from bench.seeding import create_product, stock_of
+from bench.stats import figures_table, latency, ratio
+
+LONG_HOLD_S = 900  # far beyond the scenario: nothing may expire while it is counted
+
+
+def _sizes(smoke: bool) -> dict[str, int]:
+    if smoke:
+        return {"clients": 8, "stock": 10, "attempts": 16, "serial": 5, "baseline": 10}
+    return {"clients": 64, "stock": 200, "attempts": 320, "serial": 100, "baseline": 200}
+
+
+def _release_all(ctx: Context, reservation_ids: list[str]) -> list[Reply]:
+    replies: list[Reply] = []
+    lock = threading.Lock()
+
+    def one(n: int) -> None:
+        reply = calls.release(ctx.rest, reservation_ids[n])
+        with lock:
+            replies.append(reply)
+
+    attempts(len(reservation_ids), 8, time.monotonic() + max(ctx.left(), 30), one)
+    return replies
+
+
+def _serial_reserve(ctx: Context, rounds: int) -> dict[str, Any]:
+    sku = ctx.sku("SERIAL")
+    create_product(ctx.rest, sku, rounds + 10)
+    warm = f"{sku}-warm"
+    calls.reserve(ctx.rest, sku, warm, LONG_HOLD_S)  # cold sandboxes do not count
+    calls.release(ctx.rest, warm)
+    replies = [calls.reserve(ctx.rest, sku, f"{sku}-{n}", LONG_HOLD_S) for n in range(rounds)]
+    _release_all(ctx, [f"{sku}-{n}" for n in range(rounds) if replies[n].status == 201])
+    return {
+        "statuses": calls.status_counts(replies),
+        "latency": latency([r.ms for r in replies if r.status == 201]),
+    }
+
+
+def run(ctx: Context) -> dict[str, Any]:
+    size = _sizes(ctx.smoke)
+    ddb = aws_client("dynamodb", ctx.stack.aws_url)
+    serial = _serial_reserve(ctx, size["serial"])
+    update = latency(conditional_update_ms(ddb, size["baseline"]))
+
+    sku, stock = ctx.sku("HOT"), size["stock"]
+    create_product(ctx.rest, sku, stock)
+    replies: list[tuple[str, Reply]] = []
+    lock = threading.Lock()
+
+    def attempt(n: int) -> None:
+        rid = f"{sku}-{n}"
+        reply = calls.reserve(ctx.rest, sku, rid, LONG_HOLD_S)
+        with lock:
+            replies.append((rid, reply))
+
+    # The rest of the budget is for releasing every hold and checking the record.
+    load = attempts(size["attempts"], size["clients"], ctx.started + ctx.budget_s * 0.6, attempt)
+    held = [rid for rid, reply in replies if reply.status in (200, 201)]
+    during = stock_of(ctx.rest, sku)
+    released = _release_all(ctx, held)
+    after = stock_of(ctx.rest, sku)
+
+    hot = latency([reply.ms for _rid, reply in replies])
+    oversold = max(len(held) - stock, 0, -int(during["available"]), -int(after["available"]))
+    figures = {
+        "clients": size["clients"],
+        "stock": stock,
+        "attempts": len(replies),
+        "client_errors": len(load.errors),
+        "statuses": calls.status_counts([reply for _rid, reply in replies]),
+        "successes": len(held),
+        "oversold": oversold,
+        "reserved_while_held": during["reserved_count"],
+        "release_statuses": calls.status_counts(released),
+        "leaked_after_release": max(int(after["reserved_count"]), stock - int(after["available"])),
+        "final_available": after["available"],
+        "final_reserved": after["reserved_count"],
+        "wall_s": round(load.wall_s, 2),
+        "attempts_per_s": round(len(replies) / load.wall_s, 1) if load.wall_s else None,
+        "latency": hot,
+        "bare_update_item": update,
+        "p50_vs_update_item": ratio(hot["p50_ms"], update["p50_ms"]),
+        "serial_reserve": serial,
+        "serial_p50_vs_update_item": ratio(serial["latency"]["p50_ms"], update["p50_ms"]),
+    }
+    if load.errors:
+        figures["first_client_error"] = load.errors[0]
+    print(figures_table(f"hot SKU: {size['clients']} clients, {stock} units, 1 each", figures))
+    return figures
