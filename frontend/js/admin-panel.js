@@ -352,10 +352,15 @@ function resetHistory() {
   say($("history-message"), "", "info");
 }
 
+// Admin changes carry before/after; reservation movements (written without reading the record)
+// carry only their delta.
 function countsCell(movement, field) {
   const before = movement.before?.[field];
   const after = movement.after?.[field];
-  if (before === undefined || after === undefined) return "–";
+  if (before === undefined || after === undefined) {
+    const delta = movement.delta?.[field];
+    return delta ? signed(delta) : "–";
+  }
   return before === after ? String(after) : `${before} → ${after} (${signed(after - before)})`;
 }
 

@@ -93,6 +93,11 @@ class TransientStoreError(Exception):
     """A retryable infrastructure failure (throttling, transaction conflict). Not a client error."""
 
 
+class HoldExtended(Exception):
+    """The Release step found the hold extended after its timer was armed: the message is the new
+    timer (JSON), which the state machine's Catch hands back to the Hold state."""
+
+
 HTTP_STATUS: dict[type[InventoryError], int] = {
     ValidationFailed: 400,
     Unauthorized: 401,

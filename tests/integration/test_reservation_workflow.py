@@ -22,6 +22,7 @@ from tests.reservation_support import (
     start,
     waiting_token,
 )
+from tests.support import http
 
 
 @pytest.fixture
@@ -71,11 +72,13 @@ def test_release_returns_the_units_in_three_transitions(
     assert counts(inventory_table, unique_id) == (5, 0, 5)
     item = record(reservations, f"R-{unique_id}")
     assert item["status"] == "RELEASED" and item["reason"] == "cart emptied"
-    assert "sweep_shard" not in item and "task_token" not in item  # closed holds leave the sweeper's index
+    assert (
+        "sweep_shard" not in item and "unarmed_shard" not in item
+    )  # closed holds leave the sweeper's indexes
     assert entered_states(sfn, arn) == ["Reserve", "Hold", "Release"]
 
 
-def test_expiry_releases_the_units_in_three_transitions(
+def test_expiry_releases_the_units_in_four_transitions(
     sfn: Any, machine: str, inventory_table: Any, reservations: Any, unique_id: str
 ) -> None:
     given_stock(inventory_table, unique_id, 4)
@@ -85,20 +88,35 @@ def test_expiry_releases_the_units_in_three_transitions(
     assert counts(inventory_table, unique_id) == (4, 0, 4)
     item = record(reservations, f"R-{unique_id}")
     assert item["status"] == "EXPIRED" and "expired" in item["reason"]
-    assert entered_states(sfn, arn) == ["Reserve", "Hold", "Release"]
+    # the Hold timer counts whole seconds down; AwaitExpiry waits out the rest until expires_at
+    assert entered_states(sfn, arn) == ["Reserve", "Hold", "AwaitExpiry", "Release"]
+    assert item["closed_at"] >= item["expires_at"]
 
 
 def test_extend_goes_back_to_hold_with_the_new_timeout(
-    sfn: Any, machine: str, inventory_table: Any, reservations: Any, unique_id: str
+    sfn: Any,
+    machine: str,
+    api_url: str,
+    storefront_headers: dict[str, str],
+    inventory_table: Any,
+    reservations: Any,
+    unique_id: str,
 ) -> None:
+    # Given an SDK reservation waiting on a 30 s timer
     given_stock(inventory_table, unique_id, 4)
-    arn = start(sfn, machine, f"R-{unique_id}", [{"product_id": unique_id, "quantity": 1}], hold_seconds=30)
-    token = waiting_token(reservations, f"R-{unique_id}")
-    sfn.send_task_failure(taskToken=token, error="ExtendRequested", cause="1")
+    rid = f"R-{unique_id}"
+    arn = start(sfn, machine, rid, [{"product_id": unique_id, "quantity": 1}], hold_seconds=30)
+    waiting_token(reservations, rid)
+    # When it is extended to 2 s from now (shorter: the extension counts from now)
+    extended = http("POST", f"{api_url}/reservations/{rid}/extend", {"hold_seconds": 2}, storefront_headers)
+    assert extended.status == 200, extended.text
+    # Then the Hold state restarts with the new timer and the hold expires at the new time
     done = finished(sfn, arn)
     assert done["status"] == "SUCCEEDED"
-    assert entered_states(sfn, arn) == ["Reserve", "Hold", "Extend", "Hold", "Release"]
-    assert record(reservations, f"R-{unique_id}")["status"] == "EXPIRED"
+    assert entered_states(sfn, arn) == ["Reserve", "Hold", "Extend", "Hold", "AwaitExpiry", "Release"]
+    item = record(reservations, rid)
+    assert item["status"] == "EXPIRED" and item["expires_at"] == extended.body["expires_at"]
+    assert item["closed_at"] >= item["expires_at"]
     assert counts(inventory_table, unique_id) == (4, 0, 4)
 
 
@@ -151,7 +169,9 @@ def test_insufficient_stock_fails_cleanly_naming_the_short_lines_and_holds_nothi
     assert f"{scarce}@east" in done["cause"] and plenty not in json.loads(done["cause"])["errorMessage"]
     assert counts(inventory_table, plenty) == (10, 0, 10)
     assert counts(inventory_table, scarce, "east") == (1, 0, 1)
-    assert record(reservations, rid) is None
+    refused = record(reservations, rid)  # kept for GET /reservations/{id}: why it was never held
+    assert refused is not None and refused["status"] == "FAILED" and refused["error"] == "InsufficientStock"
+    assert "sweep_shard" not in refused and "unarmed_shard" not in refused
     assert entered_states(sfn, arn) == ["Reserve"]
     failed = events_for(stack, rid)
     assert [m["attributes"]["event_type"] for m in failed] == ["InventoryReservationFailed"]
@@ -244,14 +264,14 @@ def test_concurrent_reservers_on_the_last_units_never_oversell(
     with ThreadPoolExecutor(max_workers=10) as pool:
         arns = list(
             pool.map(
-                lambda r: start(sfn, machine, r, [{"product_id": unique_id, "quantity": 1}], hold_seconds=3),
+                lambda r: start(sfn, machine, r, [{"product_id": unique_id, "quantity": 1}], hold_seconds=8),
                 rids,
             )
         )
     outcomes = [finished(sfn, arn, timeout=60) for arn in arns]
     # Then exactly 4 were held (and later expired), 6 failed for lack of stock, nothing oversold or leaked
-    held = [r for r in rids if record(reservations, r) is not None]
-    assert len(held) == 4
+    held = [r for r in rids if record(reservations, r)["status"] != "FAILED"]
+    assert len(held) == 4, [record(reservations, r) for r in rids]
     assert sorted(o["status"] for o in outcomes) == ["FAILED"] * 6 + ["SUCCEEDED"] * 4
     assert {o.get("error") for o in outcomes if o["status"] == "FAILED"} == {"InsufficientStock"}
     assert all(record(reservations, r)["status"] == "EXPIRED" for r in held)

@@ -14,7 +14,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from inventory.errors import TransientStoreError
-from inventory.store.workflow import Signal, StepFunctionsWorkflow
+from inventory.store.workflow import Signal, Start, StepFunctionsWorkflow
 
 MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:reservations"
 
@@ -54,13 +54,22 @@ def test_throttling_is_transient_not_stale(stubbed: tuple[StepFunctionsWorkflow,
         workflow.succeed("token", {})
 
 
-def test_a_start_that_already_happened_gives_the_named_execution(
+def test_a_name_taken_by_another_input_or_an_ended_execution_is_taken(
     stubbed: tuple[StepFunctionsWorkflow, Stubber],
 ) -> None:
     workflow, stubber = stubbed
     stubber.add_client_error("start_execution", service_error_code="ExecutionAlreadyExists")
-    arn = workflow.start("R-1", {"reservation_id": "R-1"})
-    assert arn == "arn:aws:states:us-east-1:123456789012:execution:reservations:R-1"
+    assert workflow.start("R-1", {"reservation_id": "R-1"}) is Start.TAKEN
+    assert workflow.execution_arn("R-1") == "arn:aws:states:us-east-1:123456789012:execution:reservations:R-1"
+
+
+def test_a_start_or_a_repeated_start_while_it_runs_is_started(
+    stubbed: tuple[StepFunctionsWorkflow, Stubber],
+) -> None:
+    workflow, stubber = stubbed
+    answer = {"executionArn": workflow.execution_arn("R-1"), "startDate": "2026-01-01T00:00:00Z"}
+    stubber.add_response("start_execution", answer)
+    assert workflow.start("R-1", {"reservation_id": "R-1"}) is Start.STARTED
 
 
 def test_an_unknown_execution_has_no_outcome(stubbed: tuple[StepFunctionsWorkflow, Stubber]) -> None:

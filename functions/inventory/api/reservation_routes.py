@@ -1,7 +1,7 @@
 """Reservations over REST (storefront key): hold stock for a cart or checkout, then confirm or release.
 
-Every answer is synchronous: the handler starts or signals the reservation's workflow and waits,
-within a deadline, for its effect.
+Every answer comes from DynamoDB at once: the handler writes the change (conditionally, with the
+stock and the ledger) and then starts or signals the reservation's workflow, without waiting for it.
 """
 
 from __future__ import annotations
@@ -27,16 +27,17 @@ from inventory.domain.reservation_models import (
     ReservationInput,
     ReservationLine,
     ReservationLines,
+    TimelineEntry,
 )
 from inventory.domain.reservation_upkeep import ReconciliationReport, reconcile
 from inventory.models import DEFAULT_WAREHOUSE, utc_now
 from inventory.store.outcome_events import OutcomePublisher
 from inventory.store.reservations import ReservationStore
-from inventory.store.workflow import TimelineEntry, Workflow
+from inventory.store.workflow import Workflow
 
 router = Router()
 PathId = Annotated[str, Path(pattern=ID_PATTERN)]
-# What a route that waits for the reservation workflow can answer besides success.
+# What a reservation route can answer besides success.
 WORKFLOW_ERRORS = (400, 401, 403, 404, 409, 502, 503)
 
 
@@ -46,7 +47,6 @@ class ReservationDeps:
     workflow: Workflow
     policy: HoldPolicy
     events: OutcomePublisher
-    wait_seconds: float
 
 
 def deps() -> ReservationDeps:
@@ -99,7 +99,7 @@ class ReservationView(BaseModel):
     order_id: str | None = None
     extensions: int = 0
     execution_arn: str | None = None
-    error: str | None = Field(default=None, description="Why a reservation that was never held failed")
+    error: str | None = Field(default=None, description="FAILED: the named error that refused it")
     timeline: list[TimelineEntry] | None = None
 
 
@@ -110,11 +110,20 @@ def answer(status: int, body: ModelT) -> Response[ModelT]:
     return Response(status_code=status, content_type="application/json", body=body)
 
 
-def view(reservation: Reservation, timeline: list[TimelineEntry] | None = None) -> ReservationView:
+def view(reservation: Reservation, with_timeline: bool = False) -> ReservationView:
     data = reservation.model_dump(
-        mode="json", exclude={"task_token", "expires_at_epoch", "source", "sweep_shard"}
+        mode="json",
+        exclude={
+            "task_token",
+            "expires_at_epoch",
+            "created_at_epoch",
+            "source",
+            "sweep_shard",
+            "unarmed_shard",
+            "timeline",
+        },
     )
-    return ReservationView(**data, timeline=timeline)
+    return ReservationView(**data, timeline=reservation.timeline if with_timeline else None)
 
 
 def _request(body: ReserveItems | ReserveProduct, product_id: str | None = None) -> ReservationInput:
@@ -162,9 +171,7 @@ def reserve_product(
 ) -> Response[ProductReservation]:
     require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
     d = deps()
-    reservation, created = requests.place(
-        d.store, d.workflow, d.policy, _request(body, productId), d.wait_seconds
-    )
+    reservation, created = requests.place(d.store, d.workflow, d.policy, _request(body, productId), utc_now())
     line = next((x for x in reservation.lines if x.product_id == productId), reservation.lines[0])
     found = ProductReservation(
         reservationId=reservation.reservation_id,
@@ -196,7 +203,7 @@ def release_product(productId: PathId, reservationId: PathId) -> Response[None]:
     require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
     d = deps()
     requests.cancel(
-        d.store, d.workflow, reservationId, "released on request", d.wait_seconds, product_id=productId
+        d.store, d.workflow, reservationId, "released on request", utc_now(), product_id=productId
     )
     return Response(status_code=204)
 
@@ -222,34 +229,21 @@ def release_product(productId: PathId, reservationId: PathId) -> Response[None]:
 def reserve_items(body: Annotated[ReserveItems, Body()]) -> Response[ReservationView]:
     require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
     d = deps()
-    reservation, created = requests.place(d.store, d.workflow, d.policy, _request(body), d.wait_seconds)
+    reservation, created = requests.place(d.store, d.workflow, d.policy, _request(body), utc_now())
     return answer(201 if created else 200, view(reservation))
 
 
 @router.get(
     "/reservations/<reservationId>",
     summary="A reservation and its timeline",
-    description="Status, lines, expiry, and what happened and why (from its workflow execution).",
+    description="Status, lines, expiry, and what happened and why (written with each change).",
     responses=errors(400, 401, 403, 404, described={404: "Unknown reservation"}),
     tags=["Reservations"],
     security=STOREFRONT,
 )
 def get_reservation(reservationId: PathId) -> Response[ReservationView]:
     require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
-    d = deps()
-    found = requests.report(d.store, d.workflow, reservationId)
-    if found.reservation is not None:
-        return answer(200, view(found.reservation, found.timeline))
-    return answer(
-        200,
-        ReservationView(
-            reservation_id=reservationId,
-            status="FAILED",
-            reason=found.error_message,
-            error=found.error,
-            timeline=found.timeline,
-        ),
-    )
+    return answer(200, view(requests.report(deps().store, reservationId), with_timeline=True))
 
 
 @router.post(
@@ -268,7 +262,7 @@ def get_reservation(reservationId: PathId) -> Response[ReservationView]:
 def confirm_reservation(reservationId: PathId) -> Response[ReservationView]:
     require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
     d = deps()
-    return answer(200, view(requests.confirm(d.store, d.workflow, reservationId, d.wait_seconds)))
+    return answer(200, view(requests.confirm(d.store, d.workflow, reservationId, utc_now())))
 
 
 @router.post(
@@ -290,9 +284,7 @@ def extend_reservation(
 ) -> Response[ReservationView]:
     require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
     d = deps()
-    extended = requests.extend(
-        d.store, d.workflow, d.policy, reservationId, body.hold_seconds, utc_now(), d.wait_seconds
-    )
+    extended = requests.extend(d.store, d.workflow, d.policy, reservationId, body.hold_seconds, utc_now())
     return answer(200, view(extended))
 
 
@@ -319,7 +311,7 @@ def release_reservation(
 ) -> Response[None]:
     require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
     d = deps()
-    requests.cancel(d.store, d.workflow, reservationId, reason, d.wait_seconds)
+    requests.cancel(d.store, d.workflow, reservationId, reason, utc_now())
     return Response(status_code=204)
 
 

@@ -59,8 +59,11 @@ def reservation_input(message: ReserveInventory) -> ReservationInput:
 
 
 def start_reservation(workflow: Workflow, message: ReserveInventory) -> str:
-    """Starts (or finds, on redelivery) the order's reservation execution; returns its ARN."""
+    """Starts (or finds, on redelivery) the order's reservation execution; returns its ARN.
+
+    A redelivered message finds the name taken (the first delivery's execution, running or ended):
+    that execution is the order's reservation, so there is nothing more to do."""
     request = reservation_input(message)
-    return workflow.start(
-        execution_name(request.reservation_id), request.model_dump(mode="json", exclude_none=True)
-    )
+    name = execution_name(request.reservation_id)
+    workflow.start(name, request.model_dump(mode="json", exclude_none=True))
+    return workflow.execution_arn(name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
@@ -27,10 +27,16 @@ class ReservationStatus(StrEnum):
     FULFILLED = "FULFILLED"
     RELEASED = "RELEASED"
     EXPIRED = "EXPIRED"
+    FAILED = "FAILED"  # never held: the workflow refused it (SDK or queue starts; REST answers at once)
 
 
 FINAL_STATUSES = frozenset(
-    {ReservationStatus.FULFILLED, ReservationStatus.RELEASED, ReservationStatus.EXPIRED}
+    {
+        ReservationStatus.FULFILLED,
+        ReservationStatus.RELEASED,
+        ReservationStatus.EXPIRED,
+        ReservationStatus.FAILED,
+    }
 )
 
 
@@ -78,6 +84,20 @@ class ReservationInput(BaseModel):
     source: Identifier = Field(default="sdk", description="Who started it: api, sdk, queue")
 
 
+class TimelineEntry(BaseModel):
+    """One step in a reservation's life, written with the change it describes (no execution history)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    at: str
+    event: str = Field(description="HELD, WAITING, EXTENDED, FULFILLED, RELEASED, EXPIRED or FAILED")
+    state: str | None = Field(default=None, description="The workflow step: Reserve, Hold, Fulfil, Release")
+    actor: str | None = None
+    reason: str | None = None
+    expires_at: str | None = None
+    error: str | None = None
+
+
 class Reservation(BaseModel):
     """The stored reservation record (ReservationsTable, PK `reservation_id`)."""
 
@@ -98,9 +118,18 @@ class Reservation(BaseModel):
     source: str | None = None
     extensions: int = 0
     sweep_shard: str | None = Field(default=None, description="Set only while HELD (sparse index)")
+    unarmed_shard: str | None = Field(
+        default=None, description="Set from a REST hold's write until its timer is armed (sparse index)"
+    )
+    created_at_epoch: int | None = None
+    error: str | None = Field(default=None, description="FAILED: the named error that refused it")
+    timeline: list[TimelineEntry] = Field(default_factory=list)
 
-    def same_request(self, request: ReservationInput) -> bool:
-        return sorted(self.lines, key=_line_key) == sorted(request.items, key=_line_key)
+    def same_lines(self, lines: list[ReservationLine]) -> bool:
+        return sorted(self.lines, key=_line_key) == sorted(lines, key=_line_key)
+
+    def expired(self, now: datetime) -> bool:
+        return parse_iso(self.expires_at) <= now
 
     def has_product(self, product_id: str) -> bool:
         return any(line.product_id == product_id for line in self.lines)
@@ -140,14 +169,14 @@ class HoldPolicy(BaseModel):
         """A new expiry `hold_seconds` from now; a reservation lives at most `max_seconds` in all."""
         self.hold_for(hold_seconds)
         latest = created_at + timedelta(seconds=self.max_seconds)
-        wanted = now + timedelta(seconds=hold_seconds)
-        if wanted > latest:
+        if now + timedelta(seconds=hold_seconds) > latest:
             raise ValidationFailed(
                 f"hold_seconds: a reservation may be held at most {self.max_seconds} s in all",
                 field="hold_seconds",
                 latest_expires_at=latest.isoformat(),
             )
-        return wanted
+        # a whole-second expiry (see expiry_after), never beyond the whole second before `latest`
+        return min(expiry_after(now, hold_seconds), latest.replace(microsecond=0))
 
 
 _EXECUTION_NAME = re.compile(r"^[A-Za-z0-9._-]{1,80}$")
@@ -162,6 +191,29 @@ def execution_name(reservation_id: str) -> str:
 
 def sweep_shard(reservation_id: str) -> str:
     return str(int(hashlib.sha256(reservation_id.encode()).hexdigest()[:8], 16) % SWEEP_SHARDS)
+
+
+def parse_iso(moment: str) -> datetime:
+    return datetime.fromisoformat(moment.replace("Z", "+00:00"))
+
+
+def expiry_after(now: datetime, hold_seconds: int) -> datetime:
+    """`hold_seconds` from now, rounded up to a whole second: Step Functions' Wait until a timestamp
+    ignores milliseconds, so only a whole-second expiry can be met exactly by the workflow's timer."""
+    wanted = now + timedelta(seconds=hold_seconds)
+    whole = wanted.replace(microsecond=0)
+    return whole if whole == wanted else whole + timedelta(seconds=1)
+
+
+def wait_timestamp(moment: datetime) -> str:
+    """The form a Wait state's TimestampPath takes (second precision, UTC)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def timer_seconds(moment: datetime, now: datetime) -> int:
+    """The Hold task's timeout: whole seconds left, rounded down so that it never fires after `moment`
+    (a Wait until `moment` covers the fraction); at least 1, since a callback timeout must be positive."""
+    return max(1, math.floor((moment - now).total_seconds()))
 
 
 def seconds_until(moment: datetime, now: datetime) -> int:

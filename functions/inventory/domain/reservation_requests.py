@@ -1,54 +1,55 @@
-"""What callers ask of reservations (REST and the queue), answered synchronously within a deadline.
+"""What callers ask of reservations over REST, answered from DynamoDB at once.
 
-A new reservation starts its own workflow execution, named after the reservation, and the answer
-waits for the Reserve step's outcome (the record appears, or the execution fails). Decisions
-(confirm, release, extend) are signals to the Hold task's token, after which the answer waits for
-the record to show their effect. Nobody has to poll; a deadline bounds every wait.
+Every request writes its change first, with a conditional write (the hold, the sale, the release
+or the new expiry, together with the stock and the ledger in one transaction), and then starts or
+signals the reservation's execution once. No request waits for the workflow, polls it or reads
+it: the workflow's steps find the work done and only report it, and its timer follows the record.
+
+Between the write and the start or signal, anything may fail; each case is safe:
+- the start fails: the hold stands, marked unarmed; a repeat of the request, or the sweeper within
+  one run, starts the same execution (its input comes from the record, so every start joins it);
+- a signal fails or finds the token stale: the execution reaches the record later (at the latest
+  when its timer fires) and reports what the request already did; nothing is sold or released twice.
 """
 
 from __future__ import annotations
 
-import time
+import json
 from collections.abc import Callable
 from datetime import datetime
 
-from pydantic import BaseModel
-
 from inventory.domain.reservation_models import (
-    FINAL_STATUSES,
     HoldPolicy,
     Reservation,
     ReservationInput,
     ReservationStatus,
     execution_name,
-    seconds_until,
+    parse_iso,
 )
-from inventory.domain.reservation_workflow import EXTEND_SIGNAL, RELEASE_SIGNAL
+from inventory.domain.reservation_workflow import (
+    EXTEND_SIGNAL,
+    RELEASE_SIGNAL,
+    execution_input,
+    new_hold,
+    timer,
+)
 from inventory.errors import (
     TASK_ERRORS,
+    ConcurrentUpdate,
     InsufficientStock,
+    InventoryError,
     ReservationClosed,
+    ReservationConflict,
     ReservationNotFound,
-    ReservationPending,
+    TransientStoreError,
     WorkflowFailed,
 )
 from inventory.models import iso
-from inventory.store.reservations import ReservationStore, conflict_if_different
-from inventory.store.workflow import ExecutionOutcome, Signal, TimelineEntry, Workflow
+from inventory.store.reservations import Closing, ReservationStore, conflict_if_different
+from inventory.store.workflow import Signal, Start, Workflow
 
-POLL_SECONDS = 0.05
-
-
-class Deadline:
-    def __init__(self, seconds: float) -> None:
-        self._end = time.monotonic() + seconds
-
-    def passed(self) -> bool:
-        return time.monotonic() >= self._end
-
-    @staticmethod
-    def pause() -> None:
-        time.sleep(POLL_SECONDS)
+# A decision retries only when the record changed between its read and its write (a token stored).
+ATTEMPTS = 4
 
 
 def _get(store: ReservationStore, reservation_id: str) -> Reservation:
@@ -70,110 +71,147 @@ def _closed(reservation: Reservation) -> ReservationClosed:
     )
 
 
+def _expired(reservation: Reservation) -> ReservationClosed:
+    """A hold past its expiry is closed for decisions even before its timer has released the stock."""
+    reason = f"hold expired at {reservation.expires_at}"
+    return ReservationClosed(
+        f"reservation {reservation.reservation_id!r} is already EXPIRED: {reason}",
+        reservation_id=reservation.reservation_id,
+        status=ReservationStatus.EXPIRED.value,
+        reason=reason,
+    )
+
+
+def _signal(send: Callable[[str], Signal], token: str | None) -> None:
+    """Best effort: a stale token or a failed call leaves the execution to find the record itself."""
+    if token is None:
+        return
+    try:
+        send(token)
+    except TransientStoreError:
+        pass
+
+
 def place(
     store: ReservationStore,
     workflow: Workflow,
     policy: HoldPolicy,
     request: ReservationInput,
-    wait_seconds: float,
+    now: datetime,
 ) -> tuple[Reservation, bool]:
-    """Holds the request's lines; returns the reservation and whether this call created it."""
-    existing = store.get(request.reservation_id)
-    if existing is not None:
-        conflict_if_different(existing, list(request.items), None)
-        return existing, False
-    policy.hold_for(request.hold_seconds)  # a bad hold time is the caller's 400, not a failed execution
+    """Holds the request's lines and starts their timer; returns the reservation and whether this
+    call created it (the same request again returns the same hold, holding nothing twice)."""
+    hold_seconds = policy.hold_for(request.hold_seconds)  # a bad hold time is the caller's 400
     name = execution_name(request.reservation_id)
-    arn = workflow.start(name, request.model_dump(mode="json", exclude_none=True))
-    deadline = Deadline(wait_seconds)
-    checks = 0
-    while True:
-        held = store.get(request.reservation_id)
-        if held is not None:
-            conflict_if_different(held, list(request.items), None)
-            return held, held.execution_arn == arn
-        checks += 1
-        if checks % 4 == 1:  # the record is the fast signal; the execution tells why it failed
-            outcome = workflow.outcome(arn)
-            if outcome is not None and _finished(outcome):
-                if store.get(request.reservation_id) is None:  # it may have been written just now
-                    raise _failure(store, request, outcome.error, outcome.error_message)
-                continue
-        if deadline.passed():
-            raise ReservationPending(
-                "the reservation is still being processed; repeat the same request to get its outcome",
-                reservation_id=request.reservation_id,
-            )
-        deadline.pause()
+    wanted = new_hold(request, hold_seconds, now, workflow.execution_arn(name), armed=False)
+    held = store.hold(wanted, actor=request.source)
+    created = held is wanted
+    if not created:
+        if held.status is ReservationStatus.FAILED:
+            raise _recorded_failure(store, held)
+        conflict_if_different(held, list(request.items), None)
+    if held.status is ReservationStatus.HELD and held.unarmed_shard is not None:
+        _start_timer(store, workflow, held, name, now)
+    return held, created
 
 
-def _finished(outcome: ExecutionOutcome) -> bool:
-    # moto marks an execution FAILED a moment before it records the error: wait for both
-    return outcome.status != "RUNNING" and not (outcome.status == "FAILED" and outcome.error is None)
+def _start_timer(
+    store: ReservationStore, workflow: Workflow, held: Reservation, name: str, now: datetime
+) -> None:
+    try:
+        started = workflow.start(name, execution_input(held))
+    except TransientStoreError:
+        return  # the hold stands, unarmed: a repeat of this request or the sweeper starts the timer
+    if started is Start.TAKEN:
+        # The name is taken by an execution with other input (an SDK start of the same id), or by
+        # one that ended without arming this hold: no timer can follow it, so it is undone.
+        store.close(
+            held,
+            Closing(
+                status=ReservationStatus.RELEASED,
+                reason="the reservation id belongs to another workflow execution",
+                actor="api",
+                at=iso(now),
+                token=None,
+                check_token=True,
+            ),
+        )
+        raise ReservationConflict(
+            f"reservation {held.reservation_id!r} is used by another workflow execution",
+            reservation_id=held.reservation_id,
+        )
 
 
-def _failure(
-    store: ReservationStore, request: ReservationInput, error: str | None, message: str | None
-) -> Exception:
-    cls = TASK_ERRORS.get(error or "")
+def _recorded_failure(store: ReservationStore, failed: Reservation) -> InventoryError:
+    """The answer for an id whose SDK or queue reservation was refused: the same refusal."""
+    cls = TASK_ERRORS.get(failed.error or "")
     if cls is InsufficientStock:
-        short = store.shortages(list(request.items))
+        short = store.shortages(failed.lines)
         return InsufficientStock(
-            message or "not enough stock available",
+            failed.reason or "not enough stock available",
             available=short[0]["available"] if short else 0,
             lines=short,
         )
     if cls is not None:
-        return cls(message or error or "the reservation failed", reservation_id=request.reservation_id)
+        return cls(failed.reason or "the reservation failed", reservation_id=failed.reservation_id)
     return WorkflowFailed(
-        f"the workflow of reservation {request.reservation_id!r} ended with {error or 'no reservation'}",
-        reservation_id=request.reservation_id,
-        error=error,
+        f"the reservation {failed.reservation_id!r} failed with {failed.error}",
+        reservation_id=failed.reservation_id,
+        error=failed.error,
     )
 
 
-def _signal_until_closed(
+def _decide(
     store: ReservationStore,
-    reservation_id: str,
-    send: Callable[[str], Signal],
-    wait_seconds: float,
-    settled: Callable[[Reservation], bool] = lambda r: r.status in FINAL_STATUSES,
-) -> Reservation:
-    """Sends one signal to whichever token the Hold task is waiting on, then waits for its effect.
-
-    A stale token (the timer fired, or an extension replaced the token) is not an error: the record
-    is read again and the signal goes to the new token, or the final state is the answer.
-    """
-    deadline = Deadline(wait_seconds)
-    sent_to: str | None = None
-    delivered = False
-    while True:
-        reservation = _get(store, reservation_id)
-        if settled(reservation) or reservation.status in FINAL_STATUSES:
-            return reservation
-        token = reservation.task_token
-        if not delivered and token and token != sent_to:
-            delivered = send(token) is Signal.DELIVERED
-            sent_to = token
-        if deadline.passed():
-            raise ReservationPending(
-                "the reservation has not answered yet; repeat the same request", reservation_id=reservation_id
-            )
-        deadline.pause()
-
-
-def confirm(
-    store: ReservationStore, workflow: Workflow, reservation_id: str, wait_seconds: float
-) -> Reservation:
-    """FR-5 after a hold: sells the held units. Confirming twice is harmless; after expiry it is 409."""
-    reservation = _get(store, reservation_id)
-    if reservation.status in (ReservationStatus.RELEASED, ReservationStatus.EXPIRED):
-        raise _closed(reservation)
-    done = _signal_until_closed(
-        store, reservation_id, lambda token: workflow.succeed(token, {"decision": "confirm"}), wait_seconds
+    reservation: Reservation,
+    closing: Callable[[Reservation], Closing],
+    settled: Callable[[Reservation], bool],
+) -> tuple[Reservation, bool]:
+    """Closes the hold as it was read; if the record changed first (the Hold step stored a token, or
+    someone else decided), reads it again. Returns the record and whether this call closed it."""
+    for _attempt in range(ATTEMPTS):
+        if settled(reservation):
+            return reservation, False
+        done, changed = store.close(reservation, closing(reservation))
+        if changed:
+            return done, True
+        reservation = done
+    if settled(reservation):
+        return reservation, False
+    raise ConcurrentUpdate(
+        f"reservation {reservation.reservation_id!r} kept changing; repeat the request",
+        reservation_id=reservation.reservation_id,
     )
-    if done.status is not ReservationStatus.FULFILLED:
-        raise _closed(done)
+
+
+def confirm(store: ReservationStore, workflow: Workflow, reservation_id: str, now: datetime) -> Reservation:
+    """FR-5 after a hold: sells the held units. Confirming twice is harmless; after expiry it is 409."""
+
+    def settled(r: Reservation) -> bool:
+        if r.status is ReservationStatus.FULFILLED:
+            return True
+        if r.status is not ReservationStatus.HELD:
+            raise _closed(r)
+        if r.expired(now):
+            raise _expired(r)
+        return False
+
+    done, changed = _decide(
+        store,
+        _get(store, reservation_id),
+        lambda r: Closing(
+            status=ReservationStatus.FULFILLED,
+            reason="confirmed",
+            actor="api",
+            at=iso(now),
+            token=r.task_token,
+            check_token=True,
+            unexpired_at=iso(now),
+        ),
+        settled,
+    )
+    if changed:
+        _signal(lambda token: workflow.succeed(token, {"decision": "confirm"}), done.task_token)
     return done
 
 
@@ -182,20 +220,36 @@ def cancel(
     workflow: Workflow,
     reservation_id: str,
     reason: str,
-    wait_seconds: float,
+    now: datetime,
     product_id: str | None = None,
 ) -> Reservation:
-    """Releases the hold. Releasing a released or expired reservation is harmless; a sold one is 409."""
+    """Releases the hold. Releasing a released, expired or refused one is harmless; a sold one is 409."""
     reservation = _get(store, reservation_id)
     if product_id is not None and not reservation.has_product(product_id):
         raise ReservationNotFound(
             f"reservation {reservation_id!r} holds no {product_id!r}", reservation_id=reservation_id
         )
-    done = _signal_until_closed(
-        store, reservation_id, lambda token: workflow.fail(token, RELEASE_SIGNAL, reason[:256]), wait_seconds
+
+    def settled(r: Reservation) -> bool:
+        if r.status is ReservationStatus.FULFILLED:
+            raise _closed(r)
+        return r.status is not ReservationStatus.HELD
+
+    done, changed = _decide(
+        store,
+        reservation,
+        lambda r: Closing(
+            status=ReservationStatus.RELEASED,
+            reason=reason,
+            actor="api",
+            at=iso(now),
+            token=r.task_token,
+            check_token=True,
+        ),
+        settled,
     )
-    if done.status is ReservationStatus.FULFILLED:
-        raise _closed(done)
+    if changed:
+        _signal(lambda token: workflow.fail(token, RELEASE_SIGNAL, reason[:256]), done.task_token)
     return done
 
 
@@ -206,65 +260,25 @@ def extend(
     reservation_id: str,
     hold_seconds: int,
     now: datetime,
-    wait_seconds: float,
 ) -> Reservation:
-    """Moves the expiry to `hold_seconds` from now (bounded by the policy) and restarts the Hold timer."""
-    deadline = Deadline(wait_seconds)
-    while True:
-        reservation = _get(store, reservation_id)
-        if reservation.status is not ReservationStatus.HELD:
-            raise _closed(reservation)
-        if reservation.task_token:
-            break
-        if deadline.passed():
-            raise ReservationPending(
-                "the reservation is not waiting yet; repeat the request", reservation_id=reservation_id
-            )
-        deadline.pause()
-    created = datetime.fromisoformat(reservation.created_at.replace("Z", "+00:00"))
-    expires = policy.extended_expiry(created, now, hold_seconds)
-    old_token = reservation.task_token
-    store.extend(reservation, iso(expires), int(expires.timestamp()))
-    if workflow.fail(old_token, EXTEND_SIGNAL, str(seconds_until(expires, now))) is Signal.STALE:
-        # the timer fired (or a decision won) just before: the outcome decides the answer
-        done = _signal_until_closed(store, reservation_id, lambda _t: Signal.STALE, wait_seconds)
-        raise _closed(done)
-    done = _signal_until_closed(
-        store,
-        reservation_id,
-        lambda _token: Signal.DELIVERED,
-        wait_seconds,
-        settled=lambda r: r.task_token not in (None, old_token),
-    )
-    if done.status is not ReservationStatus.HELD:
-        raise _closed(done)
+    """Moves the expiry to `hold_seconds` from now (bounded by the policy), then re-arms the timer.
+    If the signal is lost, the Release step finds the later expiry and re-arms it itself."""
+    reservation = _get(store, reservation_id)
+    if reservation.status is not ReservationStatus.HELD:
+        raise _closed(reservation)
+    if reservation.expired(now):
+        raise _expired(reservation)
+    expires = policy.extended_expiry(parse_iso(reservation.created_at), now, hold_seconds)
+    try:
+        done = store.extend(reservation, iso(expires), int(expires.timestamp()), iso(now))
+    except ReservationClosed:
+        current = _get(store, reservation_id)
+        raise _expired(current) if current.status is ReservationStatus.HELD else _closed(current) from None
+    cause = json.dumps(timer(done, now).model_dump())
+    _signal(lambda token: workflow.fail(token, EXTEND_SIGNAL, cause), done.task_token)
     return done
 
 
-class ReservationReport(BaseModel):
-    reservation: Reservation | None
-    execution_status: str | None
-    error: str | None
-    error_message: str | None
-    timeline: list[TimelineEntry]
-
-
-def report(store: ReservationStore, workflow: Workflow, reservation_id: str) -> ReservationReport:
-    """A reservation and what happened to it, from its execution's history. A reservation whose
-    Reserve step failed has no record; its execution still tells why."""
-    reservation = store.get(reservation_id)
-    arn = (reservation.execution_arn if reservation else None) or workflow.execution_arn(
-        execution_name(reservation_id)
-    )
-    outcome = workflow.outcome(arn)
-    if reservation is None and outcome is None:
-        raise ReservationNotFound(
-            f"reservation {reservation_id!r} does not exist", reservation_id=reservation_id
-        )
-    return ReservationReport(
-        reservation=reservation,
-        execution_status=outcome.status if outcome else None,
-        error=outcome.error if outcome else None,
-        error_message=outcome.error_message if outcome else None,
-        timeline=workflow.timeline(arn) if outcome else [],
-    )
+def report(store: ReservationStore, reservation_id: str) -> Reservation:
+    """A reservation and what happened to it (its timeline is written with each change)."""
+    return _get(store, reservation_id)

@@ -1,9 +1,13 @@
 """Never lose stock: the sweeper and the reconciliation check.
 
-The sweeper releases HELD reservations whose hold ended more than a grace period ago and whose
-execution is not running (it failed, or it never survived a restart of the local stack), exactly
-as the workflow's Release step would. The reconciliation check compares each stock record's
-reserved_count with the sum of its HELD reservations and can repair drift with a ledger entry.
+The sweeper first arms REST holds whose timer never started (the start failed after the hold was
+written): it starts their execution, which joins one already running, or releases the hold when its
+execution name is taken by an ended execution. Then it releases HELD reservations whose hold ended
+more than a grace period ago and whose execution is not running (it failed, or it never survived a
+restart of the local stack), exactly as the workflow's Release step would. Both read sparse indexes
+holding only the records concerned, and call Step Functions only for those (normally none).
+The reconciliation check compares each stock record's reserved_count with the sum of its HELD
+reservations and can repair drift with a ledger entry.
 """
 
 from __future__ import annotations
@@ -13,39 +17,81 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from inventory.domain.reservation_models import execution_name
-from inventory.domain.reservation_workflow import TIMEOUT_ERROR, release
-from inventory.errors import InventoryError
+from inventory.domain.reservation_models import ReservationStatus, execution_name
+from inventory.domain.reservation_workflow import TIMEOUT_ERROR, execution_input, release
+from inventory.errors import HoldExtended, InventoryError, TransientStoreError
+from inventory.models import iso
 from inventory.store.outcome_events import OutcomePublisher
-from inventory.store.reservations import ReservationStore
-from inventory.store.workflow import Workflow
+from inventory.store.reservations import Closing, ReservationStore
+from inventory.store.workflow import Start, Workflow
+
+# Arming takes well under a second; a REST hold still unarmed after this long has no execution.
+ARM_GRACE_SECONDS = 10
 
 
 class SweepReport(BaseModel):
     checked: int
+    armed: list[str] = Field(default_factory=list, description="REST holds whose timer the sweeper started")
+    undone: list[str] = Field(
+        default_factory=list, description="REST holds released because their execution had ended unarmed"
+    )
     released: list[str] = Field(description="Reservations released here (their execution was gone)")
     running: list[str] = Field(description="Past their expiry, but their execution is still running")
     failed: list[dict[str, str]] = Field(default_factory=list)
 
 
+def _arm(
+    store: ReservationStore, workflow: Workflow, now: datetime, report: SweepReport, grace_seconds: int
+) -> None:
+    for held in store.unarmed(created_before_epoch=int(now.timestamp()) - grace_seconds):
+        try:
+            started = workflow.start(execution_name(held.reservation_id), execution_input(held))
+        except TransientStoreError as error:
+            report.failed.append({"reservation_id": held.reservation_id, "error": str(error)})
+            continue
+        if started is Start.STARTED:
+            report.armed.append(held.reservation_id)
+            continue
+        closing = Closing(
+            status=ReservationStatus.RELEASED,
+            reason="its workflow execution ended before arming the hold's timer",
+            actor="sweeper",
+            at=iso(now),
+            token=None,
+            check_token=True,
+        )
+        _, changed = store.close(held, closing)
+        if changed:
+            report.undone.append(held.reservation_id)
+
+
 def sweep(
-    store: ReservationStore, workflow: Workflow, events: OutcomePublisher, now: datetime, grace_seconds: int
+    store: ReservationStore,
+    workflow: Workflow,
+    events: OutcomePublisher,
+    now: datetime,
+    grace_seconds: int,
+    arm_grace_seconds: int = ARM_GRACE_SECONDS,
 ) -> SweepReport:
+    report = SweepReport(checked=0, released=[], running=[])
+    _arm(store, workflow, now, report, arm_grace_seconds)
     overdue = store.held(expiring_before_epoch=int(now.timestamp()) - grace_seconds)
-    released, running, failed = [], [], []
+    report.checked = len(overdue)
     for reservation in overdue:
         arn = reservation.execution_arn or workflow.execution_arn(execution_name(reservation.reservation_id))
         outcome = workflow.outcome(arn)
         if outcome is not None and outcome.status == "RUNNING":
-            running.append(reservation.reservation_id)
+            report.running.append(reservation.reservation_id)
             continue
         try:
-            release(store, events, reservation.reservation_id, TIMEOUT_ERROR, None, actor="sweeper")
+            release(store, events, reservation.reservation_id, TIMEOUT_ERROR, None, actor="sweeper", now=now)
         except InventoryError as error:  # e.g. sold meanwhile: report it, keep sweeping
-            failed.append({"reservation_id": reservation.reservation_id, "error": error.code})
+            report.failed.append({"reservation_id": reservation.reservation_id, "error": error.code})
+        except HoldExtended:  # the index lagged behind an extension: not overdue after all
+            report.running.append(reservation.reservation_id)
         else:
-            released.append(reservation.reservation_id)
-    return SweepReport(checked=len(overdue), released=released, running=running, failed=failed)
+            report.released.append(reservation.reservation_id)
+    return report
 
 
 class Drift(BaseModel):

@@ -1,11 +1,13 @@
 """The steps of one reservation's workflow, each safe to run twice (Step Functions retries them).
 
-Reserve -> Hold (wait for a decision or the timer) -> Fulfil | Release. The state machine calls one
-step per Lambda task; the REST handlers and the sweeper reuse the same steps.
+Reserve -> Hold (wait for a decision or the timer) -> [AwaitExpiry] -> Fulfil | Release. REST
+requests write their change first and signal afterwards, so a step often finds its work done: it
+then only reports the outcome. The REST handlers and the sweeper reuse the same steps.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
@@ -15,11 +17,17 @@ from inventory.domain.reservation_models import (
     Reservation,
     ReservationInput,
     ReservationStatus,
-    seconds_until,
+    TimelineEntry,
+    expiry_after,
+    parse_iso,
     sweep_shard,
+    timer_seconds,
+    wait_timestamp,
 )
 from inventory.errors import (
+    HoldExtended,
     InsufficientStock,
+    InventoryError,
     ProductNotFound,
     ReservationClosed,
     ReservationNotFound,
@@ -28,27 +36,115 @@ from inventory.errors import (
 )
 from inventory.models import iso
 from inventory.store.outcome_events import OutcomeEvent, OutcomePublisher
-from inventory.store.reservations import ReservationStore, conflict_if_different
+from inventory.store.reservations import Closing, ReservationStore, conflict_if_different
 
 TIMEOUT_ERROR = "States.Timeout"
 RELEASE_SIGNAL = "ReleaseRequested"
 EXTEND_SIGNAL = "ExtendRequested"
+# Step Functions' and Lambda's clocks may differ by a few milliseconds: a timer that fires this
+# close to the expiry has reached it.
+CLOCK_TOLERANCE = timedelta(milliseconds=250)
+OUTCOME_EVENTS = {
+    ReservationStatus.FULFILLED: OutcomeEvent.COMMITTED,
+    ReservationStatus.RELEASED: OutcomeEvent.RELEASED,
+    ReservationStatus.EXPIRED: OutcomeEvent.EXPIRED,
+}
 
 
 class HoldTimer(BaseModel):
-    """What the Hold state needs: its timeout (TimeoutSecondsPath) and the expiry it stands for."""
+    """What the Hold state needs: its timeout (TimeoutSecondsPath, never past the expiry) and the
+    instant the AwaitExpiry state waits for after it (TimestampPath), so the stock comes back at
+    `expires_at` whenever the timer was armed."""
 
-    reservation_id: str
     hold_seconds: int
+    wait_until: str
     expires_at: str
 
 
-def _timer(reservation: Reservation, now: datetime) -> HoldTimer:
-    expires = datetime.fromisoformat(reservation.expires_at.replace("Z", "+00:00"))
+class ArmedHold(BaseModel):
+    reservation_id: str
+    timer: HoldTimer
+
+
+def timer(reservation: Reservation, now: datetime) -> HoldTimer:
+    expires = parse_iso(reservation.expires_at)
     return HoldTimer(
-        reservation_id=reservation.reservation_id,
-        hold_seconds=seconds_until(expires, now),
+        hold_seconds=timer_seconds(expires, now),
+        wait_until=wait_timestamp(expires),
         expires_at=reservation.expires_at,
+    )
+
+
+def new_hold(
+    request: ReservationInput, hold_seconds: int, now: datetime, execution_arn: str, armed: bool
+) -> Reservation:
+    """The HELD record of a request. `armed=False` marks a hold written before its execution starts
+    (REST): the sweeper arms or releases it if the execution never stores its token."""
+    expires = expiry_after(now, hold_seconds)
+    shard = sweep_shard(request.reservation_id)
+    return Reservation(
+        reservation_id=request.reservation_id,
+        lines=list(request.items),
+        status=ReservationStatus.HELD,
+        expires_at=iso(expires),
+        expires_at_epoch=int(expires.timestamp()),
+        hold_seconds=hold_seconds,
+        created_at=iso(now),
+        created_at_epoch=int(now.timestamp()),
+        updated_at=iso(now),
+        execution_arn=execution_arn,
+        order_id=request.order_id,
+        source=request.source,
+        sweep_shard=shard,
+        unarmed_shard=None if armed else shard,
+        timeline=[
+            TimelineEntry(
+                at=iso(now), event="HELD", state="Reserve", actor=request.source, expires_at=iso(expires)
+            )
+        ],
+    )
+
+
+def execution_input(reservation: Reservation) -> dict[str, object]:
+    """The execution input of a hold written over REST, derived from the record alone, so that every
+    start of it (the request, a repeat, the sweeper) sends the same input and joins one execution."""
+    request = ReservationInput(
+        reservation_id=reservation.reservation_id,
+        items=reservation.lines,
+        hold_seconds=reservation.hold_seconds,
+        order_id=reservation.order_id,
+        source=reservation.source or "api",
+    )
+    return request.model_dump(mode="json", exclude_none=True)
+
+
+def _failed(
+    request: ReservationInput, error: InventoryError, execution_arn: str | None, now: datetime
+) -> Reservation:
+    return Reservation(
+        reservation_id=request.reservation_id,
+        lines=list(request.items),
+        status=ReservationStatus.FAILED,
+        expires_at=iso(now),
+        expires_at_epoch=int(now.timestamp()),
+        hold_seconds=request.hold_seconds or 0,
+        created_at=iso(now),
+        updated_at=iso(now),
+        execution_arn=execution_arn,
+        order_id=request.order_id,
+        source=request.source,
+        reason=error.message,
+        error=type(error).__name__,
+        timeline=[
+            TimelineEntry(
+                at=iso(now),
+                event="FAILED",
+                state="Reserve",
+                actor=request.source,
+                error=type(error).__name__,
+                reason=error.message,
+            )
+        ],
     )
 
 
@@ -59,54 +155,44 @@ def reserve(
     request: ReservationInput,
     execution_arn: str | None,
     now: datetime,
-) -> HoldTimer:
-    """Holds every line or none. A retry, or a second start of the same reservation, holds nothing
-    twice: it returns the existing hold when it belongs to the same execution and refuses otherwise."""
+) -> ArmedHold:
+    """The Reserve step: holds every line or none, or finds the hold a REST request wrote for this
+    execution. A retry, or a second start of the same reservation, holds nothing twice."""
     existing = store.get(request.reservation_id)
-    if existing is not None:
-        conflict_if_different(existing, request.items, execution_arn)
-        if existing.status is not ReservationStatus.HELD:
-            raise ReservationClosed(
-                f"reservation {existing.reservation_id!r} is already {existing.status.value}",
-                reservation_id=existing.reservation_id,
-                status=existing.status.value,
-            )
-        return _timer(existing, now)
-    try:
-        hold_seconds = policy.hold_for(request.hold_seconds)
-    except ValidationFailed as error:
-        events.failure(request, error.code, error.message, error.details)
-        raise
-    expires = now + timedelta(seconds=hold_seconds)
-    wanted = Reservation(
-        reservation_id=request.reservation_id,
-        lines=list(request.items),
-        status=ReservationStatus.HELD,
-        expires_at=iso(expires),
-        expires_at_epoch=int(expires.timestamp()),
-        hold_seconds=hold_seconds,
-        created_at=iso(now),
-        updated_at=iso(now),
-        execution_arn=execution_arn,
-        order_id=request.order_id,
-        source=request.source,
-        sweep_shard=sweep_shard(request.reservation_id),
+    if existing is None:
+        try:
+            hold_seconds = policy.hold_for(request.hold_seconds)
+            wanted = new_hold(request, hold_seconds, now, execution_arn or "", armed=True)
+            existing = store.hold(wanted, actor=request.source)
+        except (InsufficientStock, ProductNotFound, StockRecordNotFound, ValidationFailed) as error:
+            # the caller (or the order service) hears why, and GET /reservations/{id} shows it
+            store.record_failure(_failed(request, error, execution_arn, now))
+            events.failure(request, error.code, error.message, error.details)
+            raise
+        if existing is wanted:
+            events.reservation(OutcomeEvent.RESERVED, existing)
+            return ArmedHold(reservation_id=existing.reservation_id, timer=timer(existing, now))
+    conflict_if_different(existing, request.items, execution_arn)
+    if existing.status is not ReservationStatus.HELD:
+        # closed before this step ran (a REST confirm or release right after the hold): Release settles
+        raise ReservationClosed(
+            f"reservation {existing.reservation_id!r} is already {existing.status.value}",
+            reservation_id=existing.reservation_id,
+            status=existing.status.value,
+        )
+    if existing.unarmed_shard is not None and existing.source == "api":
+        events.reservation(OutcomeEvent.RESERVED, existing)  # held over REST: announced once armed
+    return ArmedHold(reservation_id=existing.reservation_id, timer=timer(existing, now))
+
+
+def await_decision(
+    store: ReservationStore, reservation_id: str, task_token: str, now: datetime
+) -> Reservation:
+    """The Hold step: leave the task token where confirm, release and extend will find it.
+    ReservationClosed when the record closed first (the state machine then settles it)."""
+    return store.store_token(
+        reservation_id, task_token, TimelineEntry(at=iso(now), event="WAITING", state="Hold")
     )
-    try:
-        held = store.hold(wanted, actor=request.source)
-    except (InsufficientStock, ProductNotFound, StockRecordNotFound) as error:
-        # the caller (or the order service) hears why; a duplicate start is not a failure to report
-        events.failure(request, error.code, error.message, error.details)
-        raise
-    if held is not wanted:  # another attempt created it between our read and our write
-        conflict_if_different(held, request.items, execution_arn)
-    events.reservation(OutcomeEvent.RESERVED, held)
-    return _timer(held, now)
-
-
-def await_decision(store: ReservationStore, reservation_id: str, task_token: str) -> Reservation:
-    """The Hold step: leave the task token where confirm, release and extend will find it."""
-    return store.store_token(reservation_id, task_token)
 
 
 def _existing(store: ReservationStore, reservation_id: str) -> Reservation:
@@ -118,11 +204,24 @@ def _existing(store: ReservationStore, reservation_id: str) -> Reservation:
     return reservation
 
 
-def fulfil(store: ReservationStore, events: OutcomePublisher, reservation_id: str, actor: str) -> Reservation:
+def _report(events: OutcomePublisher, reservation: Reservation) -> Reservation:
+    event = OUTCOME_EVENTS.get(reservation.status)
+    if event is not None:
+        events.reservation(event, reservation)
+    return reservation
+
+
+def fulfil(
+    store: ReservationStore, events: OutcomePublisher, reservation_id: str, actor: str, now: datetime
+) -> Reservation:
+    """The Fulfil step, after a confirm: sells the hold unless the confirm already did, then reports."""
     reservation = _existing(store, reservation_id)
-    done = store.fulfil(reservation, actor=actor)
-    events.reservation(OutcomeEvent.COMMITTED, done)
-    return done
+    if reservation.status is ReservationStatus.HELD:
+        reservation, _ = store.close(
+            reservation,
+            Closing(status=ReservationStatus.FULFILLED, reason="confirmed", actor=actor, at=iso(now)),
+        )
+    return _report(events, reservation)
 
 
 def release(
@@ -132,15 +231,20 @@ def release(
     error: str,
     cause: str | None,
     actor: str,
+    now: datetime,
 ) -> Reservation:
-    """Ends a hold: `States.Timeout` means it expired, anything else that it was released."""
+    """The Release step: after a release request, after the timer (`States.Timeout`), or when an
+    earlier step found the reservation closed. A hold whose expiry moved later meanwhile (an
+    extension whose signal came too late) is not expired: HoldExtended re-arms the timer."""
     reservation = _existing(store, reservation_id)
-    if error == TIMEOUT_ERROR:
-        status, reason = ReservationStatus.EXPIRED, f"hold expired at {reservation.expires_at}"
-    else:
-        status, reason = ReservationStatus.RELEASED, (cause or "released on request")[:500]
-    done = store.release(reservation, status, reason, actor=actor)
-    # an earlier attempt (or the sweeper) may have closed it the other way: report what happened
-    event = OutcomeEvent.EXPIRED if done.status is ReservationStatus.EXPIRED else OutcomeEvent.RELEASED
-    events.reservation(event, done)
-    return done
+    if reservation.status is ReservationStatus.HELD:
+        if error == RELEASE_SIGNAL:
+            status, reason = ReservationStatus.RELEASED, (cause or "released on request")[:500]
+        elif reservation.expired(now + CLOCK_TOLERANCE):
+            status, reason = ReservationStatus.EXPIRED, f"hold expired at {reservation.expires_at}"
+        else:
+            raise HoldExtended(json.dumps(timer(reservation, now).model_dump()))
+        reservation, _ = store.close(
+            reservation, Closing(status=status, reason=reason, actor=actor, at=iso(now))
+        )
+    return _report(events, reservation)

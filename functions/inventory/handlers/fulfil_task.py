@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from inventory.domain.reservation_workflow import fulfil
 from inventory.handlers.reservation_tasks import build, parse
+from inventory.models import utc_now
 from inventory.observability import logger, metrics, tracer
 
 store, events, _policy = build()
@@ -23,5 +24,5 @@ class FulfilTaskEvent(BaseModel):
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     task = parse(FulfilTaskEvent, event)
-    done = fulfil(store, events, task.reservation_id, actor="workflow")
+    done = fulfil(store, events, task.reservation_id, actor="workflow", now=utc_now())
     return {"reservation_id": done.reservation_id, "status": done.status.value}

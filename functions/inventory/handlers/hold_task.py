@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from inventory.domain.reservation_workflow import await_decision
 from inventory.handlers.reservation_tasks import build, parse
+from inventory.models import utc_now
 from inventory.observability import logger, metrics, tracer
 
 store, _events, _policy = build()
@@ -24,5 +25,5 @@ class HoldTaskEvent(BaseModel):
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     task = parse(HoldTaskEvent, event)
-    held = await_decision(store, task.reservation_id, task.task_token)
+    held = await_decision(store, task.reservation_id, task.task_token, utc_now())
     return {"reservation_id": held.reservation_id, "expires_at": held.expires_at}

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from inventory.domain.reservation_workflow import release
 from inventory.handlers.reservation_tasks import build, parse
+from inventory.models import utc_now
 from inventory.observability import logger, metrics, tracer
 
 store, events, _policy = build()
@@ -32,6 +33,12 @@ class ReleaseTaskEvent(BaseModel):
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     task = parse(ReleaseTaskEvent, event)
     done = release(
-        store, events, task.reservation_id, task.decision.Error, task.decision.Cause, actor="workflow"
+        store,
+        events,
+        task.reservation_id,
+        task.decision.Error,
+        task.decision.Cause,
+        actor="workflow",
+        now=utc_now(),
     )
     return {"reservation_id": done.reservation_id, "status": done.status.value, "reason": done.reason}

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from inventory.aws import client
 from inventory.config import WorkflowSettings, load
-from inventory.domain.reservation_upkeep import sweep
+from inventory.domain.reservation_upkeep import ARM_GRACE_SECONDS, sweep
 from inventory.handlers.reservation_tasks import build, parse
 from inventory.models import utc_now
 from inventory.observability import logger, metrics, tracer
@@ -24,16 +24,21 @@ class SweepEvent(BaseModel):
     """A schedule event carries nothing we use; a manual run may shorten the grace period."""
 
     grace_seconds: int | None = Field(default=None, ge=0)
+    arm_grace_seconds: int | None = Field(default=None, ge=0)
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    asked = parse(SweepEvent, {k: v for k, v in event.items() if k == "grace_seconds"})
+    asked = parse(SweepEvent, {k: v for k, v in event.items() if k in SweepEvent.model_fields})
     grace = settings.sweep_grace_seconds if asked.grace_seconds is None else asked.grace_seconds
-    report = sweep(store, workflow, events, utc_now(), grace)
-    if report.released or report.failed:
+    arm_grace = ARM_GRACE_SECONDS if asked.arm_grace_seconds is None else asked.arm_grace_seconds
+    report = sweep(store, workflow, events, utc_now(), grace, arm_grace)
+    if report.released or report.armed or report.undone or report.failed:
         logger.warning("sweeper repaired holds", extra=report.model_dump())
     metrics.add_metric(name="ReservationsSwept", unit="Count", value=len(report.released))
+    metrics.add_metric(
+        name="ReservationTimersArmed", unit="Count", value=len(report.armed) + len(report.undone)
+    )
     return report.model_dump()

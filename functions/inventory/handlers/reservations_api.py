@@ -14,17 +14,13 @@ from inventory.handlers.reservation_tasks import build
 from inventory.observability import logger, metrics, tracer
 from inventory.store.workflow import StepFunctionsWorkflow
 
-WAIT_SECONDS = 12.0  # inside the function's timeout and API Gateway's 29 s
-
 app = make_resolver(load(ApiSettings))
 app.include_router(reservation_routes.router)
 store, events, policy = build()
 workflow = StepFunctionsWorkflow(
     client("stepfunctions"), load(WorkflowSettings).reservation_state_machine_arn
 )
-deps = reservation_routes.ReservationDeps(
-    store=store, workflow=workflow, policy=policy, events=events, wait_seconds=WAIT_SECONDS
-)
+deps = reservation_routes.ReservationDeps(store=store, workflow=workflow, policy=policy, events=events)
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

@@ -47,8 +47,11 @@ class Movement(BaseModel):
     actor: str = Field(description="Who caused it: admin, storefront, workflow, sweeper, ...")
     reason: str
     reference: str | None = Field(default=None, description="Order, reservation or shipment reference")
-    before: Counts
-    after: Counts
+    delta: Counts = Field(description="The change: what this movement added to each count (may be negative)")
+    before: Counts | None = Field(
+        default=None, description="Counts before and after, for changes made on a record as read (admin)"
+    )
+    after: Counts | None = None
 
 
 def new_movement(
@@ -58,12 +61,22 @@ def new_movement(
     kind: MovementKind,
     actor: str,
     reason: str,
-    before: Counts,
-    after: Counts,
+    before: Counts | None = None,
+    after: Counts | None = None,
+    delta: Counts | None = None,
     reference: str | None = None,
     unique: str | None = None,
 ) -> Movement:
-    """`unique` makes the id deterministic, so a retried step writes the same movement, not a second one."""
+    """Either `before` and `after` (a change computed from the record as read) or `delta` alone (a
+    conditional `ADD` that never reads the record: reservations, so the hot path makes no read).
+    `unique` makes the id deterministic, so a retried step writes the same movement, not a second one."""
+    if delta is None:
+        if before is None or after is None:
+            raise ValueError("a movement needs before and after, or delta")
+        delta = Counts(
+            stock_count=after.stock_count - before.stock_count,
+            reserved_count=after.reserved_count - before.reserved_count,
+        )
     at = iso(utc_now())
     suffix = unique or uuid.uuid4().hex
     return Movement(
@@ -75,6 +88,7 @@ def new_movement(
         actor=actor,
         reason=reason,
         reference=reference,
+        delta=delta,
         before=before,
         after=after,
     )

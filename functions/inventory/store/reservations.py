@@ -9,8 +9,8 @@ can never disagree, whatever runs twice or concurrently:
 - fulfil: per line lower `stock_count` and `reserved_count` (available unchanged), record HELD -> FULFILLED;
 - release: per line the reverse of the hold, record HELD -> RELEASED or EXPIRED.
 
-Ledger before/after counts are those of the record as read just before the transaction; under
-concurrent holds on one record they may interleave (the stock record itself is always exact).
+No stock record is read first: each line's movement carries its exact `delta`, and a missing record
+or a short line is found from the cancellation reasons (then read, on that failure path only).
 """
 
 from __future__ import annotations
@@ -19,8 +19,15 @@ from typing import Any, Protocol
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
+from pydantic import BaseModel, ConfigDict
 
-from inventory.domain.reservation_models import SWEEP_SHARDS, Reservation, ReservationLine, ReservationStatus
+from inventory.domain.reservation_models import (
+    SWEEP_SHARDS,
+    Reservation,
+    ReservationLine,
+    ReservationStatus,
+    TimelineEntry,
+)
 from inventory.errors import (
     InsufficientStock,
     ReservationClosed,
@@ -28,7 +35,6 @@ from inventory.errors import (
     ReservationNotFound,
     TransientStoreError,
 )
-from inventory.models import StockRecord, iso, utc_now
 from inventory.store.items import from_item
 from inventory.store.ledger import Counts, MovementKind, movement_put, new_movement
 from inventory.store.stock_records import DynamoStockRecordStore, missing_record
@@ -36,10 +42,17 @@ from inventory.store.stock_records import DynamoStockRecordStore, missing_record
 # Sparse index of open holds: only HELD records carry `sweep_shard` (removed when they close), spread
 # over SWEEP_SHARDS partition keys so that no single index partition takes every hold's writes.
 HELD_INDEX = "held-expiry-index"
+# Sparse index of REST holds whose timer is not armed yet: written before their execution starts, so
+# a hold whose start failed is found by the sweeper (and armed or released) within one run.
+UNARMED_INDEX = "unarmed-index"
+APPEND_TIMELINE = "timeline = list_append(if_not_exists(timeline, :empty), :entry)"
 SELL_UPDATE = "ADD stock_count :minus_q, available :minus_q, version :one SET last_updated = :now"
 HOLD_UPDATE = "ADD reserved_count :q, available :minus_q SET last_updated = :now"
+# The task token stays on a closed record: whoever closed it signals that token afterwards.
 CLOSE_UPDATE = (
-    "SET #s = :status, reason = :reason, updated_at = :now, closed_at = :now REMOVE task_token, sweep_shard"
+    "SET #s = :status, reason = :reason, updated_at = :now, closed_at = :now, "
+    + APPEND_TIMELINE
+    + " REMOVE sweep_shard, unarmed_shard"
 )
 _RETRYABLE = {
     "TransactionConflict",
@@ -54,17 +67,19 @@ class ReservationStore(Protocol):
 
     def hold(self, reservation: Reservation, actor: str) -> Reservation: ...
 
-    def store_token(self, reservation_id: str, token: str) -> Reservation: ...
+    def record_failure(self, reservation: Reservation) -> Reservation: ...
 
-    def fulfil(self, reservation: Reservation, actor: str) -> Reservation: ...
+    def store_token(self, reservation_id: str, token: str, entry: TimelineEntry) -> Reservation: ...
 
-    def release(
-        self, reservation: Reservation, status: ReservationStatus, reason: str, actor: str
+    def close(self, reservation: Reservation, change: Closing) -> tuple[Reservation, bool]: ...
+
+    def extend(
+        self, reservation: Reservation, expires_at: str, expires_at_epoch: int, now: str
     ) -> Reservation: ...
 
-    def extend(self, reservation: Reservation, expires_at: str, expires_at_epoch: int) -> Reservation: ...
-
     def held(self, expiring_before_epoch: int | None = None) -> list[Reservation]: ...
+
+    def unarmed(self, created_before_epoch: int) -> list[Reservation]: ...
 
     def shortages(self, lines: list[ReservationLine]) -> list[dict[str, Any]]: ...
 
@@ -75,6 +90,24 @@ class ReservationStore(Protocol):
     def stock_items(self) -> list[dict[str, Any]]: ...
 
     def set_reserved(self, item: dict[str, Any], reserved_count: int, reason: str) -> bool: ...
+
+
+class Closing(BaseModel):
+    """One move out of HELD: to what, why, by whom, and what the record must still look like.
+
+    `token` is the task token the caller saw (None: none yet); the write is refused if the Hold step
+    stored another one meanwhile, so the caller never misses the token it has to signal.
+    `unexpired_at`, when set, refuses the write if the hold has expired by then (a late confirm)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: ReservationStatus
+    reason: str
+    actor: str
+    at: str
+    token: str | None = None
+    check_token: bool = False
+    unexpired_at: str | None = None
 
 
 def reservation_from_item(item: dict[str, Any]) -> Reservation:
@@ -122,6 +155,8 @@ class DynamoReservationStore:
         short = []
         for index, line in enumerate(lines):
             fresh = self._stock.record(line.product_id, line.warehouse_id)
+            if fresh is None and failed is not None and index in failed:
+                raise missing_record(self._stock, line.product_id, line.warehouse_id)
             available = fresh.available if fresh else 0
             if (failed and index in failed) or available < line.quantity:
                 short.append(
@@ -189,27 +224,11 @@ class DynamoReservationStore:
         }
         return self._transact([update, movement_put(self._ledger, movement)]) is None
 
-    def _records(self, lines: list[ReservationLine]) -> list[StockRecord]:
-        records = []
-        for line in lines:
-            record = self._stock.record(line.product_id, line.warehouse_id)
-            if record is None:
-                raise missing_record(self._stock, line.product_id, line.warehouse_id)
-            records.append(record)
-        return records
-
     def _key(self, line: ReservationLine) -> dict[str, str]:
         return {"product_id": line.product_id, "warehouse_id": line.warehouse_id}
 
     def _movement(
-        self,
-        reservation: Reservation,
-        index: int,
-        record: StockRecord,
-        kind: MovementKind,
-        actor: str,
-        reason: str,
-        after: Counts,
+        self, reservation: Reservation, index: int, kind: MovementKind, actor: str, reason: str, delta: Counts
     ) -> dict[str, Any]:
         line = reservation.lines[index]
         movement = new_movement(
@@ -219,8 +238,7 @@ class DynamoReservationStore:
             actor=actor,
             reason=reason,
             reference=reservation.reservation_id,
-            before=Counts(stock_count=record.stock_count, reserved_count=record.reserved_count),
-            after=after,
+            delta=delta,
             unique=f"{reservation.reservation_id}#{kind.value}#{index}",
         )
         return movement_put(self._ledger, movement)
@@ -245,71 +263,20 @@ class DynamoReservationStore:
             raise
         return None
 
-    # -- hold ------------------------------------------------------------------------------------
+    # -- opening: a hold, or a sale without one ---------------------------------------------------
     def hold(self, reservation: Reservation, actor: str) -> Reservation:
-        records = self._records(reservation.lines)
-        now = reservation.created_at
-        items: list[dict[str, Any]] = [
-            {
-                "Put": {
-                    "TableName": self._reservations.name,
-                    "Item": reservation.model_dump(mode="json", exclude_none=True),
-                    "ConditionExpression": "attribute_not_exists(reservation_id)",
-                }
-            }
-        ]
-        for index, (line, record) in enumerate(zip(reservation.lines, records, strict=True)):
-            items.append(
-                {
-                    "Update": {
-                        "TableName": self._inventory.name,
-                        "Key": self._key(line),
-                        "UpdateExpression": HOLD_UPDATE,
-                        "ConditionExpression": "available >= :q",
-                        "ExpressionAttributeValues": {
-                            ":q": line.quantity,
-                            ":minus_q": -line.quantity,
-                            ":now": now,
-                        },
-                    }
-                }
-            )
-            after = Counts(
-                stock_count=record.stock_count, reserved_count=record.reserved_count + line.quantity
-            )
-            items.append(
-                self._movement(
-                    reservation, index, record, MovementKind.RESERVED, actor, "reservation held", after
-                )
-            )
-        codes = self._transact(items)
-        if codes is None:
-            return reservation
-        if codes and codes[0] == "ConditionalCheckFailed":
-            existing = self.get(reservation.reservation_id)
-            if existing is not None:
-                return existing  # the caller decides whether it is the same reservation
-        failed = {
-            index
-            for index in range(len(reservation.lines))
-            if codes[1 + 2 * index : 2 + 2 * index] == ["ConditionalCheckFailed"]
-        }
-        short = self.shortages(reservation.lines, failed)
-        if not short:  # cancelled for no visible reason: treat as a conflict worth retrying
-            raise TransientStoreError(f"hold cancelled: {codes}")
-        names = ", ".join(f"{s['product_id']}@{s['warehouse_id']}" for s in short)
-        raise InsufficientStock(
-            f"not enough stock available for {names}",
-            available=short[0]["available"],
-            lines=short,
-        )
+        """Writes the HELD record and holds every line, or nothing. Returns the reservation, or the
+        existing record when the id is taken (the caller decides whether it is the same request)."""
+        held, _ = self._open(reservation, actor, sale=False)
+        return held
 
     def sell(self, record: Reservation, actor: str) -> tuple[Reservation, bool]:
         """FR-5 without a hold: lowers stock_count (and available) of every line only if enough is
         available, and writes the FULFILLED record in the same transaction. A second sale under the
         same record id changes nothing; returns the record and whether this call sold."""
-        records = self._records(record.lines)
-        now = record.created_at
+        return self._open(record, actor, sale=True)
+
+    def _open(self, record: Reservation, actor: str, sale: bool) -> tuple[Reservation, bool]:
         items: list[dict[str, Any]] = [
             {
                 "Put": {
@@ -319,25 +286,36 @@ class DynamoReservationStore:
                 }
             }
         ]
-        for index, (line, stock) in enumerate(zip(record.lines, records, strict=True)):
+        for index, line in enumerate(record.lines):
             q = line.quantity
+            if sale:
+                update, condition = SELL_UPDATE, "available >= :q AND stock_count >= :q"
+                values: dict[str, Any] = {":q": q, ":minus_q": -q, ":one": 1, ":now": record.created_at}
+                kind, reason, delta = (
+                    MovementKind.FULFILLED,
+                    "sold without a hold",
+                    Counts(stock_count=-q, reserved_count=0),
+                )
+            else:
+                update, condition = HOLD_UPDATE, "available >= :q"
+                values = {":q": q, ":minus_q": -q, ":now": record.created_at}
+                kind, reason, delta = (
+                    MovementKind.RESERVED,
+                    "reservation held",
+                    Counts(stock_count=0, reserved_count=q),
+                )
             items.append(
                 {
                     "Update": {
                         "TableName": self._inventory.name,
                         "Key": self._key(line),
-                        "UpdateExpression": SELL_UPDATE,
-                        "ConditionExpression": "available >= :q AND stock_count >= :q",
-                        "ExpressionAttributeValues": {":q": q, ":minus_q": -q, ":one": 1, ":now": now},
+                        "UpdateExpression": update,
+                        "ConditionExpression": condition,
+                        "ExpressionAttributeValues": values,
                     }
                 }
             )
-            after = Counts(stock_count=stock.stock_count - q, reserved_count=stock.reserved_count)
-            items.append(
-                self._movement(
-                    record, index, stock, MovementKind.FULFILLED, actor, "sold without a hold", after
-                )
-            )
+            items.append(self._movement(record, index, kind, actor, reason, delta))
         codes = self._transact(items)
         if codes is None:
             return record, True
@@ -349,21 +327,43 @@ class DynamoReservationStore:
             i for i in range(len(record.lines)) if codes[1 + 2 * i : 2 + 2 * i] == ["ConditionalCheckFailed"]
         }
         short = self.shortages(record.lines, failed)
-        if not short:
-            raise TransientStoreError(f"sale cancelled: {codes}")
+        if not short:  # cancelled for no visible reason: treat as a conflict worth retrying
+            raise TransientStoreError(f"transaction cancelled: {codes}")
         names = ", ".join(f"{s['product_id']}@{s['warehouse_id']}" for s in short)
         raise InsufficientStock(
             f"not enough stock available for {names}", available=short[0]["available"], lines=short
         )
 
-    def store_token(self, reservation_id: str, token: str) -> Reservation:
+    def record_failure(self, reservation: Reservation) -> Reservation:
+        """Keeps a refused SDK or queue reservation (status FAILED), unless the id is taken already."""
+        try:
+            self._reservations.put_item(
+                Item=reservation.model_dump(mode="json", exclude_none=True),
+                ConditionExpression="attribute_not_exists(reservation_id)",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return self.get(reservation.reservation_id) or reservation
+        return reservation
+
+    def store_token(self, reservation_id: str, token: str, entry: TimelineEntry) -> Reservation:
+        """Arms the timer: the Hold step's token, where confirm, release and extend will find it."""
         try:
             item = self._reservations.update_item(
                 Key={"reservation_id": reservation_id},
-                UpdateExpression="SET task_token = :t, updated_at = :now",
+                UpdateExpression="SET task_token = :t, updated_at = :now, "
+                + APPEND_TIMELINE
+                + " REMOVE unarmed_shard",
                 ConditionExpression="#s = :held",
                 ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":t": token, ":now": iso(utc_now()), ":held": "HELD"},
+                ExpressionAttributeValues={
+                    ":t": token,
+                    ":now": entry.at,
+                    ":held": "HELD",
+                    ":empty": [],
+                    ":entry": [_entry(entry)],
+                },
                 ReturnValues="ALL_NEW",
             )["Attributes"]
         except ClientError as error:
@@ -385,125 +385,155 @@ class DynamoReservationStore:
             reason=existing.reason,
         )
 
-    def extend(self, reservation: Reservation, expires_at: str, expires_at_epoch: int) -> Reservation:
-        """Moves the expiry, only while HELD and still waiting on the token the caller saw."""
-        names = {"#s": "status"}
-        values: dict[str, Any] = {
-            ":held": "HELD",
-            ":e": expires_at,
-            ":epoch": expires_at_epoch,
-            ":now": iso(utc_now()),
-            ":one": 1,
-        }
-        condition = "#s = :held"
-        if reservation.task_token:
-            condition += " AND task_token = :token"
-            values[":token"] = reservation.task_token
+    def extend(
+        self, reservation: Reservation, expires_at: str, expires_at_epoch: int, now: str
+    ) -> Reservation:
+        """Moves the expiry, only while HELD and not yet expired; ReservationClosed otherwise."""
+        entry = TimelineEntry(at=now, event="EXTENDED", state="Hold", expires_at=expires_at)
         try:
             item = self._reservations.update_item(
                 Key={"reservation_id": reservation.reservation_id},
-                UpdateExpression="SET expires_at = :e, expires_at_epoch = :epoch, updated_at = :now "
-                "ADD extensions :one",
-                ConditionExpression=condition,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
+                UpdateExpression="SET expires_at = :e, expires_at_epoch = :epoch, updated_at = :now, "
+                + APPEND_TIMELINE
+                + " ADD extensions :one",
+                ConditionExpression="#s = :held AND expires_at > :now",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":held": "HELD",
+                    ":e": expires_at,
+                    ":epoch": expires_at_epoch,
+                    ":now": now,
+                    ":one": 1,
+                    ":empty": [],
+                    ":entry": [_entry(entry)],
+                },
                 ReturnValues="ALL_NEW",
             )["Attributes"]
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
-            raise TransientStoreError("the reservation changed while extending it") from error
+            raise self._not_held(reservation.reservation_id) from error
         return reservation_from_item(item)
 
+    def unarmed(self, created_before_epoch: int) -> list[Reservation]:
+        """REST holds written before `created_before_epoch` whose timer is still not armed."""
+        found: list[Reservation] = []
+        for shard in range(SWEEP_SHARDS):
+            kwargs: dict[str, Any] = {
+                "IndexName": UNARMED_INDEX,
+                "KeyConditionExpression": Key("unarmed_shard").eq(str(shard))
+                & Key("created_at_epoch").lt(created_before_epoch),
+            }
+            while True:
+                page = self._reservations.query(**kwargs)
+                found.extend(reservation_from_item(item) for item in page.get("Items", []))
+                if "LastEvaluatedKey" not in page:
+                    break
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [r for r in found if r.status is ReservationStatus.HELD and r.unarmed_shard is not None]
+
     # -- closing ---------------------------------------------------------------------------------
-    def _close(
-        self,
-        reservation: Reservation,
-        status: ReservationStatus,
-        reason: str,
-        actor: str,
-        kind: MovementKind,
-    ) -> Reservation:
-        records = self._records(reservation.lines)
-        now = iso(utc_now())
+    def close(self, reservation: Reservation, change: Closing) -> tuple[Reservation, bool]:
+        """Moves a HELD reservation to FULFILLED, RELEASED or EXPIRED with its stock, in one transaction.
+
+        Returns the record as it is now and whether this call closed it. When the record no longer
+        matches (closed by someone else, another token, expired for a confirm) nothing is written and
+        the current record is returned for the caller to decide."""
+        kind = {
+            ReservationStatus.FULFILLED: MovementKind.FULFILLED,
+            ReservationStatus.RELEASED: MovementKind.RELEASED,
+            ReservationStatus.EXPIRED: MovementKind.EXPIRED,
+        }[change.status]
+        state = "Fulfil" if change.status is ReservationStatus.FULFILLED else "Release"
+        entry = TimelineEntry(
+            at=change.at, event=change.status.value, state=state, actor=change.actor, reason=change.reason
+        )
+        condition = "#s = :held"
+        values: dict[str, Any] = {
+            ":status": change.status.value,
+            ":reason": change.reason,
+            ":now": change.at,
+            ":held": "HELD",
+            ":empty": [],
+            ":entry": [_entry(entry)],
+        }
+        if change.check_token:
+            if change.token is None:
+                condition += " AND attribute_not_exists(task_token)"
+            else:
+                condition += " AND task_token = :token"
+                values[":token"] = change.token
+        if change.unexpired_at is not None:
+            condition += " AND expires_at > :unexpired"
+            values[":unexpired"] = change.unexpired_at
         items: list[dict[str, Any]] = [
             {
                 "Update": {
                     "TableName": self._reservations.name,
                     "Key": {"reservation_id": reservation.reservation_id},
                     "UpdateExpression": CLOSE_UPDATE,
-                    "ConditionExpression": "#s = :held",
+                    "ConditionExpression": condition,
                     "ExpressionAttributeNames": {"#s": "status"},
-                    "ExpressionAttributeValues": {
-                        ":status": status.value,
-                        ":reason": reason,
-                        ":now": now,
-                        ":held": "HELD",
-                    },
+                    "ExpressionAttributeValues": values,
                 }
             }
         ]
-        for index, (line, record) in enumerate(zip(reservation.lines, records, strict=True)):
+        for index, line in enumerate(reservation.lines):
             q = line.quantity
-            if status is ReservationStatus.FULFILLED:
+            if change.status is ReservationStatus.FULFILLED:
                 update = (
                     "ADD stock_count :minus_q, reserved_count :minus_q, version :one SET last_updated = :now"
                 )
-                condition = "reserved_count >= :q AND stock_count >= :q"
-                values: dict[str, Any] = {":q": q, ":minus_q": -q, ":one": 1, ":now": now}
-                after = Counts(stock_count=record.stock_count - q, reserved_count=record.reserved_count - q)
+                stock_condition = "reserved_count >= :q AND stock_count >= :q"
+                line_values: dict[str, Any] = {":q": q, ":minus_q": -q, ":one": 1, ":now": change.at}
+                delta = Counts(stock_count=-q, reserved_count=-q)
             else:
                 update = "ADD reserved_count :minus_q, available :q SET last_updated = :now"
-                condition = "reserved_count >= :q"
-                values = {":q": q, ":minus_q": -q, ":now": now}
-                after = Counts(stock_count=record.stock_count, reserved_count=record.reserved_count - q)
+                stock_condition = "reserved_count >= :q"
+                line_values = {":q": q, ":minus_q": -q, ":now": change.at}
+                delta = Counts(stock_count=0, reserved_count=-q)
             items.append(
                 {
                     "Update": {
                         "TableName": self._inventory.name,
                         "Key": self._key(line),
                         "UpdateExpression": update,
-                        "ConditionExpression": condition,
-                        "ExpressionAttributeValues": values,
+                        "ConditionExpression": stock_condition,
+                        "ExpressionAttributeValues": line_values,
                     }
                 }
             )
-            items.append(self._movement(reservation, index, record, kind, actor, reason, after))
+            items.append(self._movement(reservation, index, kind, change.actor, change.reason, delta))
         codes = self._transact(items)
+        if codes is None:
+            closed = reservation.model_copy(
+                update={
+                    "status": change.status,
+                    "reason": change.reason,
+                    "updated_at": change.at,
+                    "sweep_shard": None,
+                    "unarmed_shard": None,
+                    "timeline": [*reservation.timeline, entry],
+                }
+            )
+            return closed, True
         current = self.get(reservation.reservation_id)
         if current is None:
             raise ReservationNotFound(
                 f"reservation {reservation.reservation_id!r} does not exist",
                 reservation_id=reservation.reservation_id,
             )
-        if codes is None:
-            return current
         if codes and codes[0] == "ConditionalCheckFailed":
-            released = {ReservationStatus.RELEASED, ReservationStatus.EXPIRED}
-            if current.status is status or {current.status, status} <= released:
-                return current  # already done by an earlier attempt: a retry changes nothing
-            raise ReservationClosed(
-                f"reservation {reservation.reservation_id!r} is already {current.status.value}",
-                reservation_id=reservation.reservation_id,
-                status=current.status.value,
-                reason=current.reason,
-            )
+            return current, False
         raise ReservationConflict(
             f"stock records of reservation {reservation.reservation_id!r} hold less than it reserved",
             reservation_id=reservation.reservation_id,
             codes=codes,
         )
 
-    def fulfil(self, reservation: Reservation, actor: str) -> Reservation:
-        return self._close(
-            reservation, ReservationStatus.FULFILLED, "confirmed", actor, MovementKind.FULFILLED
-        )
 
-    def release(
-        self, reservation: Reservation, status: ReservationStatus, reason: str, actor: str
-    ) -> Reservation:
-        kind = MovementKind.EXPIRED if status is ReservationStatus.EXPIRED else MovementKind.RELEASED
-        return self._close(reservation, status, reason, actor, kind)
+def _entry(entry: TimelineEntry) -> dict[str, Any]:
+    return entry.model_dump(mode="json", exclude_none=True)
 
 
 def conflict_if_different(

@@ -1,9 +1,12 @@
-"""The reservation state machine as the REST handlers see it: start, describe, signal, history.
+"""The reservation state machine as its callers see it: start and signal on every request path;
+describe only for the sweeper (Step Functions' read APIs refill at 15-20 calls/s per account, far
+below any request rate, so no request path may call them).
 
 Signals go to the Hold task's token. A token that is no longer waiting answers differently on AWS
 and in moto (AWS: `TaskTimedOut` after a timeout or a second use, `TaskDoesNotExist` or
 `InvalidToken` for unknown tokens; moto: `InvalidToken` after a timeout and silence on a second
-use). All of them mean the same thing here, `Signal.STALE`: re-read the reservation and act on it.
+use). All of them mean the same thing here, `Signal.STALE`: the execution has moved on and will
+find the record as the caller left it.
 """
 
 from __future__ import annotations
@@ -26,32 +29,27 @@ class Signal(StrEnum):
     STALE = "STALE"
 
 
+class Start(StrEnum):
+    STARTED = "STARTED"  # started now, or the same start repeated while it runs (Step Functions joins it)
+    TAKEN = "TAKEN"  # the name belongs to another input, or to an execution that has ended
+
+
 class ExecutionOutcome(BaseModel):
     status: str  # RUNNING | SUCCEEDED | FAILED | TIMED_OUT | ABORTED
     error: str | None = None
     error_message: str | None = None
 
 
-class TimelineEntry(BaseModel):
-    at: str
-    event: str
-    state: str | None = None
-    error: str | None = None
-    cause: str | None = None
-
-
 class Workflow(Protocol):
-    def start(self, name: str, payload: dict[str, Any]) -> str: ...
-
     def execution_arn(self, name: str) -> str: ...
+
+    def start(self, name: str, payload: dict[str, Any]) -> Start: ...
 
     def outcome(self, execution_arn: str) -> ExecutionOutcome | None: ...
 
     def succeed(self, token: str, output: dict[str, Any]) -> Signal: ...
 
     def fail(self, token: str, error: str, cause: str) -> Signal: ...
-
-    def timeline(self, execution_arn: str) -> list[TimelineEntry]: ...
 
 
 def _message(cause: str | None) -> str | None:
@@ -63,20 +61,6 @@ def _message(cause: str | None) -> str | None:
     except json.JSONDecodeError:
         return cause
     return str(parsed.get("errorMessage", cause)) if isinstance(parsed, dict) else cause
-
-
-_SHOWN = {
-    "ExecutionStarted",
-    "TaskStateEntered",
-    "PassStateEntered",
-    "TaskSucceeded",
-    "TaskFailed",
-    "TaskTimedOut",
-    "ExecutionSucceeded",
-    "ExecutionFailed",
-    "ExecutionTimedOut",
-    "ExecutionAborted",
-}
 
 
 class StepFunctionsWorkflow:
@@ -96,17 +80,15 @@ class StepFunctionsWorkflow:
                 raise TransientStoreError(error.response["Error"]["Code"]) from error
             raise
 
-    def start(self, name: str, payload: dict[str, Any]) -> str:
-        """Starts (or joins, when the same start repeats) the execution called `name`."""
+    def start(self, name: str, payload: dict[str, Any]) -> Start:
+        """Starts the execution called `name`; the same start again joins it while it runs."""
         try:
-            response = self._call(
-                "start_execution", stateMachineArn=self._machine, name=name, input=json.dumps(payload)
-            )
+            self._call("start_execution", stateMachineArn=self._machine, name=name, input=json.dumps(payload))
         except ClientError as error:
             if error.response["Error"]["Code"] == "ExecutionAlreadyExists":
-                return self.execution_arn(name)
+                return Start.TAKEN
             raise
-        return str(response["executionArn"])
+        return Start.STARTED
 
     def outcome(self, execution_arn: str) -> ExecutionOutcome | None:
         try:
@@ -135,37 +117,3 @@ class StepFunctionsWorkflow:
 
     def fail(self, token: str, error: str, cause: str) -> Signal:
         return self._signal("send_task_failure", taskToken=token, error=error, cause=cause)
-
-    def timeline(self, execution_arn: str) -> list[TimelineEntry]:
-        entries: list[TimelineEntry] = []
-        kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 200}
-        try:
-            while True:
-                page = self._call("get_execution_history", **kwargs)
-                for event in page["events"]:
-                    if event["type"] in _SHOWN:
-                        entries.append(_entry(event))
-                if not page.get("nextToken"):
-                    return entries
-                kwargs["nextToken"] = page["nextToken"]
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ExecutionDoesNotExist":
-                return entries
-            raise
-
-
-def _entry(event: dict[str, Any]) -> TimelineEntry:
-    stamp = event["timestamp"]
-    at = stamp.isoformat() if hasattr(stamp, "isoformat") else str(stamp)
-    state = (event.get("stateEnteredEventDetails") or {}).get("name")
-    details = next(
-        (value for key, value in event.items() if key.endswith("EventDetails") and isinstance(value, dict)),
-        {},
-    )
-    return TimelineEntry(
-        at=at,
-        event=event["type"],
-        state=state,
-        error=details.get("error"),
-        cause=_message(details.get("cause")),
-    )
