@@ -6,6 +6,10 @@ import json
 from typing import Any
 
 import pytest
+from inventory.domain.reservation_models import ReservationInput
+from inventory.domain.reservation_workflow import new_hold
+from inventory.models import utc_now
+from inventory.store.reservations import DynamoReservationStore
 
 from local_stack.stack import LocalStack
 from tests.conftest import local_table
@@ -139,3 +143,40 @@ def test_after_the_workflow_tests_nothing_has_drifted(stack: LocalStack) -> None
     report = invoke(stack, "ReconciliationFunction", {"repair": False})
     assert report["records_checked"] > 0
     assert report["drift"] == [], report["drift"]
+
+
+def unarmed_rest_hold(stack: LocalStack, rid: str, product_id: str, hold_seconds: int) -> None:
+    """A hold written as the REST handler writes it, whose StartExecution never happened."""
+    request = ReservationInput(
+        reservation_id=rid,
+        items=[{"product_id": product_id, "quantity": 2}],  # type: ignore[list-item]
+        hold_seconds=hold_seconds,
+        source="api",
+    )
+    store = DynamoReservationStore(
+        local_table(stack, "ReservationsTable"),
+        local_table(stack, "InventoryTable"),
+        local_table(stack, "LedgerTable").name,
+    )
+    store.hold(new_hold(request, hold_seconds, utc_now(), EXECUTION + rid, armed=False), actor="api")
+
+
+def test_the_sweeper_starts_the_timer_of_a_rest_hold_whose_start_failed(
+    stack: LocalStack, inventory_table: Any, reservations: Any, unique_id: str
+) -> None:
+    # Given a REST hold whose execution never started
+    given_stock(inventory_table, unique_id, 5)
+    rid = f"R-{unique_id}"
+    unarmed_rest_hold(stack, rid, unique_id, hold_seconds=2)
+    assert counts(inventory_table, unique_id) == (5, 2, 3) and "unarmed_shard" in record(reservations, rid)
+    # When the sweeper runs
+    report = invoke(stack, "ReservationSweeperFunction", {"arm_grace_seconds": 0})
+    # Then it started the execution, which armed the timer and releases the hold at its expiry
+    assert rid in report["armed"], report
+    waiting_token(reservations, rid)
+    assert "unarmed_shard" not in record(reservations, rid)
+    wait_for(lambda: record(reservations, rid)["status"] == "EXPIRED", timeout=30, what="the hold to expire")
+    item = record(reservations, rid)
+    assert item["closed_at"] >= item["expires_at"] and counts(inventory_table, unique_id) == (5, 0, 5)
+    # and a second run finds nothing to arm
+    assert rid not in invoke(stack, "ReservationSweeperFunction", {"arm_grace_seconds": 0})["armed"]

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from inventory.domain.reservation_models import Reservation, ReservationLine, ReservationStatus
+from inventory.domain.reservation_models import (
+    Reservation,
+    ReservationLine,
+    ReservationStatus,
+    TimelineEntry,
+)
 from inventory.errors import ReservationConflict
 from inventory.models import iso
 from inventory.store.outcome_events import OutcomeEvent, OutcomePublisher
@@ -22,15 +27,6 @@ def fulfil_order(
 ) -> tuple[Reservation, bool]:
     """Sells the lines if every one has enough available; the same order again returns the first sale."""
     record_id = ORDER_PREFIX + order_id
-    existing = store.get(record_id)
-    if existing is not None:
-        try:
-            conflict_if_different(existing, lines, None)
-        except ReservationConflict as error:
-            raise ReservationConflict(
-                f"order {order_id!r} was fulfilled with other items", order_id=order_id
-            ) from error
-        return existing, False
     record = Reservation(
         reservation_id=record_id,
         lines=lines,
@@ -43,10 +39,24 @@ def fulfil_order(
         reason="fulfilled without a hold",
         order_id=order_id,
         source="fulfil",
+        timeline=[
+            TimelineEntry(
+                at=iso(now),
+                event="FULFILLED",
+                state="Fulfil",
+                actor="storefront",
+                reason="fulfilled without a hold",
+            )
+        ],
     )
-    sold, created = store.sell(record, actor="storefront")
+    sold, created = store.sell(record, actor="storefront")  # the record's Put makes a repeat sell nothing
     if not created:
-        conflict_if_different(sold, lines, None)
-    else:
-        events.reservation(OutcomeEvent.COMMITTED, sold)
-    return sold, created
+        try:
+            conflict_if_different(sold, lines, None)
+        except ReservationConflict as error:
+            raise ReservationConflict(
+                f"order {order_id!r} was fulfilled with other items", order_id=order_id
+            ) from error
+        return sold, False
+    events.reservation(OutcomeEvent.COMMITTED, sold)
+    return sold, True

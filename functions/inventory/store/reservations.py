@@ -416,13 +416,13 @@ class DynamoReservationStore:
         return reservation_from_item(item)
 
     def unarmed(self, created_before_epoch: int) -> list[Reservation]:
-        """REST holds written before `created_before_epoch` whose timer is still not armed."""
+        """REST holds written at or before `created_before_epoch` whose timer is still not armed."""
         found: list[Reservation] = []
         for shard in range(SWEEP_SHARDS):
             kwargs: dict[str, Any] = {
                 "IndexName": UNARMED_INDEX,
                 "KeyConditionExpression": Key("unarmed_shard").eq(str(shard))
-                & Key("created_at_epoch").lt(created_before_epoch),
+                & Key("created_at_epoch").lte(created_before_epoch),
             }
             while True:
                 page = self._reservations.query(**kwargs)
