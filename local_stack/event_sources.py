@@ -11,7 +11,9 @@ import json
 import logging
 import re
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -75,16 +77,26 @@ def next_fire(expression: str, after: datetime) -> datetime:
 
 class EventSourcePollers:
     def __init__(
-        self, model: StackModel, runtime: LambdaRuntime, clients: Any, schedule_every: float | None
+        self,
+        model: StackModel,
+        runtime: LambdaRuntime,
+        clients: Any,
+        schedule_every: float | None,
+        trim_stream: Callable[[str, int], int] | None = None,
     ) -> None:
         self.model = model
         self.runtime = runtime
         self.clients = clients
         self.schedule_every = schedule_every
+        # Called with (stream ARN, sequence number) once every mapping on that stream has handled
+        # the records up to it: the local stream keeps no more than its readers still need.
+        self.trim_stream = trim_stream
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.deliveries: dict[str, int] = {}
         self._positions: dict[str, dict[str, str | None]] = {}
+        self._read: dict[str, dict[str, int]] = {}  # stream ARN -> mapping -> last handled sequence
+        self._read_lock = threading.Lock()
 
     def start(self) -> None:
         for source in self.model.event_sources:
@@ -109,10 +121,35 @@ class EventSourcePollers:
             thread.start()
             self._threads.append(thread)
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stops every poller; waits for them at most `timeout` seconds in all."""
         self._stop.set()
+        deadline = time.monotonic() + timeout
         for thread in self._threads:
-            thread.join(timeout=5)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+
+    def _stream_mappings(self, stream_arn: str) -> list[str]:
+        return [
+            self._key(source)
+            for source in self.model.event_sources
+            if source.kind == "stream"
+            and source.properties.get("Stream") == stream_arn
+            and source.properties.get("Enabled", True) is not False
+            and source.properties.get("State") != "DISABLED"
+        ]
+
+    def _handled(self, source: EventSource, stream_arn: str, sequence: int) -> None:
+        """Notes that a mapping handled a stream's records up to `sequence`; trims what all have."""
+        if self.trim_stream is None:
+            return
+        with self._read_lock:
+            positions = self._read.setdefault(stream_arn, {})
+            positions[self._key(source)] = sequence
+            mappings = self._stream_mappings(stream_arn)
+            if any(mapping not in positions for mapping in mappings):
+                return
+            through = min(positions[mapping] for mapping in mappings)
+        self.trim_stream(stream_arn, through)
 
     def _guard(self, target: Any, source: EventSource) -> None:
         while not self._stop.is_set():
@@ -263,6 +300,10 @@ class EventSourcePollers:
                                 ddb["ApproximateCreationDateTime"].timestamp()
                             )
                     self.deliver_stream_batch(source, shard_id, json.loads(json.dumps(records, default=str)))
+                    if not self._stop.is_set():
+                        last = records[-1].get("dynamodb", {}).get("SequenceNumber")
+                        if last is not None:
+                            self._handled(source, stream_arn, int(last))
                 iterators[shard_id] = page.get("NextShardIterator")
             if not progressed:
                 self._stop.wait(0.2)

@@ -120,6 +120,8 @@ class LambdaRuntime:
         self._pools: dict[str, _Pool] = {}
         self._aliases: dict[str, str] = {}
         self.invocations: dict[str, int] = {}
+        # Called with the function's template logical id on every invocation (the call counter).
+        self.listeners: list[Callable[[str], None]] = []
         self._closed = False
 
     def register(self, spec: FunctionSpec) -> None:
@@ -189,6 +191,8 @@ class LambdaRuntime:
             raise KeyError(name_or_arn)
         pool = self._pools[spec.name]
         self.invocations[spec.name] = self.invocations.get(spec.name, 0) + 1
+        for listener in self.listeners:
+            listener(spec.logical_id)
         started = time.monotonic()
         worker, cold = self._acquire(pool)
         request_id = str(uuid.uuid4())

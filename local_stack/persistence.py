@@ -17,6 +17,7 @@ FORMAT_VERSION = 1
 
 
 def snapshot(dynamodb: Any, tables: list[str], sns_messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """A snapshot read through the DynamoDB API (a full Scan of every table)."""
     data: dict[str, Any] = {"version": FORMAT_VERSION, "tables": {}, "sns_messages": sns_messages}
     for table in tables:
         items: list[dict[str, Any]] = []
@@ -24,6 +25,13 @@ def snapshot(dynamodb: Any, tables: list[str], sns_messages: list[dict[str, Any]
             items.extend(page["Items"])
         data["tables"][table] = items
     return data
+
+
+def snapshot_of(
+    tables: dict[str, list[dict[str, Any]]], sns_messages: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A snapshot of items already read (in DynamoDB's JSON form, as a Scan answers them)."""
+    return {"version": FORMAT_VERSION, "tables": tables, "sns_messages": sns_messages}
 
 
 def write_atomically(path: Path, data: dict[str, Any]) -> None:

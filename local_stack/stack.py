@@ -23,7 +23,7 @@ from botocore.config import Config
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from local_stack import persistence
-from local_stack.aws_endpoint import AwsEndpoint, SnsFeed
+from local_stack.aws_endpoint import UNCOUNTED_HEADER, AwsEndpoint, SnsFeed
 from local_stack.cfn import load_template
 from local_stack.demo_data import load_demo_catalogue
 from local_stack.event_sources import EventSourcePollers
@@ -97,10 +97,13 @@ class LocalStack:
         self.pollers: EventSourcePollers | None = None
         self.endpoint: AwsEndpoint | None = None
         self.restored_items = 0
+        self._save_lock = threading.Lock()
 
     # -- clients ---------------------------------------------------------------------------------
-    def client(self, service: str) -> Any:
-        return boto3.client(  # type: ignore[call-overload]
+    def client(self, service: str, counted: bool = True) -> Any:
+        """A boto3 client for the local AWS endpoint; `counted=False` marks its calls as the local
+        stack's own bookkeeping, which `GET /_local/calls` leaves out (they do not exist on AWS)."""
+        client = boto3.client(  # type: ignore[call-overload]
             service,
             endpoint_url=self.aws_url,
             region_name=self.options.region,
@@ -108,6 +111,13 @@ class LocalStack:
             aws_secret_access_key="local",
             config=Config(retries={"max_attempts": 2, "mode": "standard"}),
         )
+        if not counted:
+
+            def mark(request: Any, **_: Any) -> None:
+                request.headers[UNCOUNTED_HEADER] = "1"
+
+            client.meta.events.register("before-sign", mark)
+        return client
 
     def table(self, logical_id: str) -> Any:
         """A boto3 Table for one of the template's tables."""
@@ -180,7 +190,7 @@ class LocalStack:
         os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call drowns the logs
         self.runtime = LambdaRuntime(self.function_environment(), opts.log_sink)
-        self.endpoint = AwsEndpoint(self.runtime, self.feed)
+        self.endpoint = AwsEndpoint(self.runtime, self.feed, opts.region)
         self._serve(self.endpoint, opts.aws_port, "aws-endpoint")
         self._configure_moto()
 
@@ -210,7 +220,9 @@ class LocalStack:
         )
         self._serve(gateway, opts.port, "rest-api")
         if opts.run_event_sources:
-            self.pollers = EventSourcePollers(self.model, self.runtime, self.client, opts.schedule_every)
+            self.pollers = EventSourcePollers(
+                self.model, self.runtime, self.client, opts.schedule_every, self.endpoint.trim_stream
+            )
             self.pollers.start()
         if opts.state_file is not None:
             thread = threading.Thread(target=self._snapshot_loop, name="snapshots", daemon=True)
@@ -236,42 +248,53 @@ class LocalStack:
         if data is None:
             return
         self.restored_items = persistence.restore_tables(
-            self.client("dynamodb"), data, list(self.model.tables.values())
+            self.client("dynamodb", counted=False), data, list(self.model.tables.values())
         )
         self.feed.restore(data.get("sns_messages", []))
         log.info("restored %d items from %s", self.restored_items, self.options.state_file)
 
     def save(self) -> None:
-        if self.options.state_file is None or self.model is None:
+        """Writes the snapshot: the tables are copied from moto directly (no requests, each table
+        under the DynamoDB lock for the time of one copy), then encoded and written outside it."""
+        if self.options.state_file is None or self.model is None or self.endpoint is None:
             return
-        data = persistence.snapshot(
-            self.client("dynamodb"), list(self.model.tables.values()), self.feed.messages()
-        )
-        persistence.write_atomically(self.options.state_file, data)
+        with self._save_lock:
+            tables = self.endpoint.dump_tables(self.model.tables.values())
+            data = persistence.snapshot_of(tables, self.feed.messages())
+            persistence.write_atomically(self.options.state_file, data)
+
+    def _changes(self) -> tuple[int, int]:
+        assert self.endpoint is not None
+        return self.endpoint.dynamodb_writes, len(self.feed.messages())
 
     def _snapshot_loop(self) -> None:
-        assert self.endpoint is not None
-        saved_writes, saved_messages = -1, -1
+        saved = (-1, -1)
         while not self._stop.wait(self.options.snapshot_every):
-            writes, messages = self.endpoint.dynamodb_writes, len(self.feed.messages())
-            if (writes, messages) != (saved_writes, saved_messages):
+            changes = self._changes()
+            if changes != saved:  # only after a change
                 try:
                     self.save()
-                    saved_writes, saved_messages = writes, messages
+                    saved = changes
                 except Exception:
                     log.exception("snapshot failed; will retry")
 
     def stop(self) -> None:
+        """Stops within a few seconds: pollers get a shared deadline, the data is saved once, and
+        the servers are shut down together."""
         self._stop.set()
         if self.pollers:
-            self.pollers.stop()
+            self.pollers.stop(timeout=2.0)
         if self.options.state_file is not None:
             try:
                 self.save()
             except Exception:
                 log.exception("final snapshot failed")
+        closers = [threading.Thread(target=server.shutdown, daemon=True) for server in self._servers]
+        for closer in closers:
+            closer.start()
+        for closer in closers:
+            closer.join(timeout=2.0)
         for server in self._servers:
-            server.shutdown()
             server.server_close()
         if self.runtime:
             self.runtime.shutdown()
