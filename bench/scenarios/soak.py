@@ -94,7 +94,8 @@ def run(ctx: Context) -> dict[str, Any]:
 
     ordered = [ms for _at, ms in sorted(durations)]
     blocks = [sum(ordered[i : i + block]) / block for i in range(0, len(ordered) - block + 1, block)]
-    first, last = (blocks[0], blocks[-1]) if blocks else (None, None)
+    # One block has nothing to compare with: first and last stay unknown rather than equal.
+    first, last = (blocks[0], blocks[-1]) if len(blocks) >= 2 else (None, None)
     # Growth after the first block: warm-up (worker pools filling, caches) is not a leak.
     steady = [(float(done), rss / MIB) for done, rss in samples if done >= block]
     growth = slope(steady)
