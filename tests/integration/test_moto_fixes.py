@@ -1,0 +1,241 @@
+"""moto fixes the local stack installs, checked against the session stack (real moto backends)."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from boto3.dynamodb.types import TypeDeserializer
+from botocore.exceptions import ClientError
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models.table import Table
+
+from local_stack import moto_fixes
+from local_stack.stack import LocalStack
+from tests.support import wait_for
+
+WAIT_UNTIL = {
+    "StartAt": "Until",
+    "States": {
+        "Until": {"Type": "Wait", "TimestampPath": "$.until", "Next": "Done"},
+        "Done": {"Type": "Succeed"},
+    },
+}
+PASS_ONLY = {"StartAt": "Only", "States": {"Only": {"Type": "Pass", "End": True}}}
+ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/local"
+
+
+def _backend_table(stack: LocalStack, name: str) -> Any:
+    return dynamodb_backends[DEFAULT_ACCOUNT_ID][stack.options.region].tables[name]
+
+
+def _machine(aws: Any, definition: dict[str, Any]) -> str:
+    sfn = aws("stepfunctions")
+    name = f"fix-{uuid.uuid4().hex[:10]}"
+    return str(
+        sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=ROLE)[
+            "stateMachineArn"
+        ]
+    )
+
+
+def _finished(sfn: Any, arn: str, timeout: float = 20.0) -> dict[str, Any]:
+    def done() -> dict[str, Any] | None:
+        found = sfn.describe_execution(executionArn=arn)
+        return found if found["status"] != "RUNNING" else None
+
+    return wait_for(done, timeout, what=f"{arn} to finish")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def test_a_wait_until_a_timestamp_ends_at_it_never_before(aws: Any) -> None:
+    # Given a state machine that waits until a timestamp given in its input (with milliseconds)
+    sfn = aws("stepfunctions")
+    machine = _machine(aws, WAIT_UNTIL)
+    until = datetime.now(UTC) + timedelta(seconds=1.6)
+    until_text = _iso(until)
+    # When an execution runs it
+    name = f"wait-{uuid.uuid4().hex[:8]}"
+    arn = sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps({"until": until_text}))[
+        "executionArn"
+    ]
+    description = _finished(sfn, arn)
+    # Then it succeeded, and the wait ended at the timestamp, not before it
+    assert description["status"] == "SUCCEEDED"
+    events = sfn.get_execution_history(executionArn=arn)["events"]
+    exited = next(e for e in events if e["type"] == "WaitStateExited")["timestamp"]
+    target = datetime.strptime(until_text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    assert exited >= target - timedelta(milliseconds=1), (exited, target)  # history has ms precision
+    # (and not whole seconds late, which a rounding to seconds would give)
+    assert exited - target < timedelta(seconds=1), (exited, target)
+
+
+def test_a_cancelled_transaction_restores_only_its_items_and_copies_no_table(
+    stack: LocalStack, unique_id: str
+) -> None:
+    # Given a stock-table item and the table moto holds for it
+    table = stack.table("InventoryTable")
+    client = table.meta.client
+    backend_table = _backend_table(stack, table.name)
+    shard = backend_table.stream_shard
+    key = {"product_id": unique_id, "warehouse_id": "main"}
+    table.put_item(Item={**key, "stock_count": 5})
+    tables_before = len(Table.instances_tracked)  # type: ignore[attr-defined]
+    # When a transaction that updates it, adds another item and then fails a condition is cancelled
+    with pytest.raises(ClientError) as raised:
+        client.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": table.name,
+                        "Key": key,
+                        "UpdateExpression": "SET stock_count = :n",
+                        "ExpressionAttributeValues": {":n": 99},
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": table.name,
+                        "Item": {"product_id": unique_id, "warehouse_id": "second"},
+                    }
+                },
+                {
+                    "ConditionCheck": {
+                        "TableName": table.name,
+                        "Key": {"product_id": unique_id, "warehouse_id": "absent"},
+                        "ConditionExpression": "attribute_exists(product_id)",
+                    }
+                },
+            ]
+        )
+    assert raised.value.response["Error"]["Code"] == "TransactionCanceledException"
+    # Then the item is as it was, the added item does not exist
+    assert table.get_item(Key=key, ConsistentRead=True)["Item"]["stock_count"] == 5
+    second = {"product_id": unique_id, "warehouse_id": "second"}
+    assert "Item" not in table.get_item(Key=second, ConsistentRead=True)
+    # And moto still holds the same table and the same stream shard, and made no table copy
+    assert _backend_table(stack, table.name) is backend_table
+    assert backend_table.stream_shard is shard
+    assert len(Table.instances_tracked) == tables_before  # type: ignore[attr-defined]
+
+
+def test_a_successful_transaction_writes_every_action(stack: LocalStack, unique_id: str) -> None:
+    # Given two items
+    table = stack.table("LedgerTable")
+    first, second = (
+        {"product_id": unique_id, "movement_id": "a"},
+        {"product_id": unique_id, "movement_id": "b"},
+    )
+    table.put_item(Item={**first, "n": 1})
+    # When a transaction updates one and creates the other
+    table.meta.client.transact_write_items(
+        TransactItems=[
+            {
+                "Update": {
+                    "TableName": table.name,
+                    "Key": first,
+                    "UpdateExpression": "SET n = :n",
+                    "ConditionExpression": "n = :one",
+                    "ExpressionAttributeValues": {":n": 2, ":one": 1},
+                }
+            },
+            {"Put": {"TableName": table.name, "Item": {**second, "n": 7}}},
+        ]
+    )
+    # Then both are written
+    assert table.get_item(Key=first, ConsistentRead=True)["Item"]["n"] == 2
+    assert table.get_item(Key=second, ConsistentRead=True)["Item"]["n"] == 7
+
+
+def test_finished_executions_are_pruned_beyond_the_bound(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a bound of 3 finished executions per state machine
+    monkeypatch.setattr(moto_fixes, "KEEP_FINISHED_EXECUTIONS", 3)
+    sfn = aws("stepfunctions")
+    machine = _machine(aws, PASS_ONLY)
+    # When 6 executions run to the end, one after another
+    arns = []
+    for _ in range(6):
+        name = f"run-{uuid.uuid4().hex[:8]}"
+        arns.append(sfn.start_execution(stateMachineArn=machine, name=name)["executionArn"])
+        _finished(sfn, arns[-1])
+    sfn.start_execution(stateMachineArn=machine, name=f"last-{uuid.uuid4().hex[:8]}")
+    # Then at most the newest 3 finished (and the one just started) are kept
+    listed = sfn.list_executions(stateMachineArn=machine)["executions"]
+    assert len(listed) <= 4
+    assert arns[0] not in {e["executionArn"] for e in listed}
+
+
+def test_the_interpreter_reuses_its_clients() -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    first = lambda_eval_utils.boto_client_for(region="us-east-1", service="lambda")
+    assert lambda_eval_utils.boto_client_for(region="us-east-1", service="lambda") is first
+
+
+def test_stream_records_read_by_every_poller_are_trimmed(stack: LocalStack, unique_id: str) -> None:
+    # Given the stock table's stream, read by the stack's stream mappings
+    table = stack.table("InventoryTable")
+    shard = _backend_table(stack, table.name).stream_shard
+    # When a record is written
+    table.put_item(Item={"product_id": unique_id, "warehouse_id": "main", "stock_count": 1})
+    written = shard.starting_sequence_number + len(shard.items) - 1
+    # Then once every mapping has handled it, the shard no longer holds it
+    wait_for(lambda: shard.starting_sequence_number > written or None, 20.0, what="the stream to be trimmed")
+
+
+def test_shard_iterators_do_not_pile_up(stack: LocalStack, aws: Any) -> None:
+    # Given a stream read many times with fresh iterators
+    streams = aws("dynamodbstreams")
+    arn = stack.table("InventoryTable").latest_stream_arn
+    shard_id = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard_id, ShardIteratorType="LATEST")
+    for _ in range(5):
+        iterator = {
+            "ShardIterator": streams.get_records(ShardIterator=iterator["ShardIterator"])["NextShardIterator"]
+        }
+    # Then the backend keeps iterators in its bounded registry
+    from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+    registry = dynamodbstreams_backends[DEFAULT_ACCOUNT_ID][stack.options.region].shard_iterators
+    assert isinstance(registry, moto_fixes._ExpiringIterators)
+    assert len(registry) <= moto_fixes.SHARD_ITERATOR_MAX
+
+
+def test_snapshot_dump_matches_a_scan(stack: LocalStack, unique_id: str) -> None:
+    # Given an item
+    table = stack.table("LedgerTable")
+    table.put_item(Item={"product_id": unique_id, "movement_id": "m", "n": 3, "tags": {"a", "b"}})
+    assert stack.endpoint is not None
+    # When the tables are dumped for a snapshot
+    dumped = stack.endpoint.dump_tables([table.name])[table.name]
+    # Then the item is there in DynamoDB's JSON form, as a Scan answers it
+    read = table.get_item(Key={"product_id": unique_id, "movement_id": "m"}, ConsistentRead=True)["Item"]
+    mine = [item for item in dumped if item["product_id"] == {"S": unique_id}]
+    assert len(mine) == 1
+    decode = TypeDeserializer().deserialize
+    assert {name: decode(value) for name, value in mine[0].items()} == read
+
+
+def test_the_backend_lookup_does_not_list_the_package_per_request() -> None:
+    from moto import backends
+
+    assert backends.list_of_moto_modules() is backends.list_of_moto_modules()
+    assert "dynamodb" in backends.list_of_moto_modules()
+
+
+def test_moto_dashboard_data_still_answers(stack: LocalStack) -> None:
+    import urllib.request
+
+    started = time.monotonic()
+    with urllib.request.urlopen(f"{stack.aws_url}/moto-api/data.json", timeout=60) as response:
+        assert response.status == 200
+        assert "dynamodb" in json.loads(response.read())
+    assert time.monotonic() - started >= 0
