@@ -39,7 +39,7 @@ STEP_FUNCTIONS_API_QUOTAS: dict[str, Quota] = {
 STATE_TRANSITIONS_PER_S = 1_500  # Standard workflows, refill
 OPEN_EXECUTIONS = 1_000_000  # open Standard executions per account and region
 HOT_ITEM_WRITE_UNITS_PER_S = 1_000  # one partition, so one item
-HOT_ITEM_READ_UNITS_PER_S = 3_000
+HOT_ITEM_WRITE_UNITS_PER_WRITE = 2  # a transactional write of an item up to 1 KB
 LAMBDA_CONCURRENCY = 1_000  # default concurrent executions per account and region
 API_GATEWAY_RPS = 10_000  # steady-state requests per second, per account and region
 
@@ -68,10 +68,15 @@ ASSUMED_OPEN_SECONDS = 900
 # (billed as invocations).
 
 READ_API_PREFIXES = ("Describe", "List")
+# Lambda's event source mappings read streams themselves (DescribeStream, GetShardIterator); on AWS
+# that is neither our request path nor billed nor throttled against our account.
+NOT_OUR_REQUEST_PATH = {"dynamodbstreams"}
 
 
-def is_control_plane_read(action: str) -> bool:
-    """`Describe*`, `List*` and `Get*History`: the reads throttled far below the write APIs."""
+def is_control_plane_read(action: str, service: str = "stepfunctions") -> bool:
+    """`Describe*`, `List*` and `Get*History` on our request path: reads throttled far below writes."""
+    if service in NOT_OUR_REQUEST_PATH:
+        return False
     return action.startswith(READ_API_PREFIXES) or (action.startswith("Get") and action.endswith("History"))
 
 
@@ -87,7 +92,7 @@ def ceilings(per_lifecycle: dict[str, Any]) -> list[dict[str, Any]]:
     """Every limit this path touches, as sustained lifecycles/s, lowest (binding) first.
 
     `per_lifecycle`: {"calls": {service: {Action: n}}, "state_transitions", "lambda_invocations",
-    "hot_item_write_units", "hot_item_read_units", "rest_requests", "open_seconds"?} per lifecycle.
+    "hot_item_write_units", "rest_requests", "open_seconds"?} per lifecycle.
     """
     limits: list[dict[str, Any]] = []
 
@@ -109,7 +114,6 @@ def ceilings(per_lifecycle: dict[str, Any]) -> list[dict[str, Any]]:
         add(quota.name, quota.per_second, used)
     add("state transitions", STATE_TRANSITIONS_PER_S, per_lifecycle.get("state_transitions", 0.0))
     add("hot item write units", HOT_ITEM_WRITE_UNITS_PER_S, per_lifecycle.get("hot_item_write_units", 0.0))
-    add("hot item read units", HOT_ITEM_READ_UNITS_PER_S, per_lifecycle.get("hot_item_read_units", 0.0))
     invocations = per_lifecycle.get("lambda_invocations", 0.0)
     add("Lambda concurrency", LAMBDA_CONCURRENCY, invocations * ASSUMED_LAMBDA_MS / 1000)
     add("API Gateway requests", API_GATEWAY_RPS, per_lifecycle.get("rest_requests", 0.0))

@@ -1,8 +1,9 @@
 """Turns two reads of the local endpoint's call counters into figures per lifecycle.
 
-The stack has background work that runs by the clock, not per request (stream polling, queue long
-polls, schedules). Its rate is measured while the stack is idle and subtracted from each window, so
-what is left is what the lifecycles themselves caused.
+The stack makes API calls by the clock, not per request (stream polling, queue long polls,
+schedules). Their rate is measured while the stack is idle and subtracted from each window's API
+calls, so what is left is what the lifecycles caused. State transitions, Lambda invocations and
+consumed capacity are not corrected: an idle stack has none worth the noise a correction would add.
 """
 
 from __future__ import annotations
@@ -33,15 +34,17 @@ def flatten(snapshot: dict[str, Any]) -> dict[str, float]:
 def net_of_background(
     window: dict[str, float], window_s: float, background: dict[str, float], background_s: float
 ) -> dict[str, float]:
-    """Counts in the window minus what the idle stack would have done in as long (never below 0)."""
+    """API calls in the window minus what the idle stack would have made in as long (never below 0)."""
     net: dict[str, float] = {}
     for key, n in window.items():
-        expected = background.get(key, 0.0) * window_s / background_s if background_s else 0.0
+        expected = 0.0
+        if key.startswith("calls/") and background_s:
+            expected = background.get(key, 0.0) * window_s / background_s
         net[key] = max(0.0, n - expected)
     return net
 
 
-def per_lifecycle(net: dict[str, float], lifecycles: int, hot_table: str) -> dict[str, Any]:
+def per_lifecycle(net: dict[str, float], lifecycles: int, stock_table: str) -> dict[str, Any]:
     """The shape `bench.aws_limits.ceilings` and `cost_per_million` take."""
     share = {key: n / lifecycles for key, n in net.items() if n}
     calls: dict[str, dict[str, float]] = {}
@@ -59,6 +62,6 @@ def per_lifecycle(net: dict[str, float], lifecycles: int, hot_table: str) -> dic
         "state_transitions": round(share.get("state_transitions", 0.0), 3),
         "read_units": round(share.get("read_units", 0.0), 3),
         "write_units": round(share.get("write_units", 0.0), 3),
-        "hot_item_read_units": round(share.get(f"table/{hot_table}/read_units", 0.0), 3),
-        "hot_item_write_units": round(share.get(f"table/{hot_table}/write_units", 0.0), 3),
+        "stock_table_read_units": round(share.get(f"table/{stock_table}/read_units", 0.0), 3),
+        "stock_table_write_units": round(share.get(f"table/{stock_table}/write_units", 0.0), 3),
     }

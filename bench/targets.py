@@ -71,17 +71,18 @@ def evaluate(scenarios: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     calls = figures.get("calls_and_cost", {})
     if calls.get("available"):
         every = calls.get("paths") or {}
-        reads = {
-            n: p["control_plane_reads_per_lifecycle"]
+        reads = "; ".join(
+            f"{n}: "
+            + ", ".join(f"{api} {count}" for api, count in p["control_plane_reads_per_lifecycle"].items())
             for n, p in every.items()
             if p["control_plane_reads_per_lifecycle"]
-        }
+        )
         rest = _rest_paths(calls)
         add("no per-request Describe*/Get*History/List*", reads or "none", lambda v: v == "none")
         binding = {n: p.get("binding_limit") for n, p in rest.items()}
         add(
             "REST ceilings bound by starts/signals/transitions/hot item",
-            ", ".join(f"{n}: {b}" for n, b in binding.items()),
+            " / ".join(sorted({str(b) for b in binding.values()})),
             lambda _v: all(b is not None and aws_limits.binds_on_write_path(b) for b in binding.values()),
         )
     return rows

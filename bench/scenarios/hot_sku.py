@@ -45,7 +45,7 @@ def _serial_reserve(ctx: Context, rounds: int) -> dict[str, Any]:
     sku = ctx.sku("SERIAL")
     create_product(ctx.rest, sku, rounds + 10)
     replies: list[Reply] = []
-    while len(replies) < rounds and ctx.left() > 10:
+    while len(replies) < rounds and ctx.left() > 0:
         replies.append(calls.reserve(ctx.rest, sku, f"{sku}-{len(replies)}", LONG_HOLD_S))
     _release_all(ctx, [f"{sku}-{n}" for n, reply in enumerate(replies) if reply.status == 201])
     return {
@@ -72,7 +72,8 @@ def run(ctx: Context) -> dict[str, Any]:
             replies.append((rid, reply))
 
     # The rest of the budget is for releasing every hold and checking the record.
-    load = attempts(size["attempts"], size["clients"], ctx.started + ctx.budget_s * 0.55, attempt)
+    deadline = max(ctx.started + ctx.budget_s * 0.55, time.monotonic() + 10)
+    load = attempts(size["attempts"], size["clients"], deadline, attempt)
     held = [rid for rid, reply in replies if reply.status in (200, 201)]
     during = stock_of(ctx.rest, sku)
     released = _release_all(ctx, held)

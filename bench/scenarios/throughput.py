@@ -59,7 +59,7 @@ def _profiled(ctx: Context, skus: list[str], clients: int, seconds: float) -> di
 
 
 def run(ctx: Context) -> dict[str, Any]:
-    levels, seconds = ([2, 4], 2.0) if ctx.smoke else ([8, 16, 32, 64], 12.0)
+    levels, seconds = ([2, 4], 1.0) if ctx.smoke else ([8, 16, 32, 64], 12.0)
     skus = [ctx.sku(f"THRU{k}") for k in range(4 if ctx.smoke else PRODUCTS)]
     for sku in skus:
         create_product(ctx.rest, sku, 1_000_000)
@@ -94,9 +94,10 @@ def run(ctx: Context) -> dict[str, Any]:
         )
     )
 
-    profile_s = 3.0 if ctx.smoke else 10.0
+    profile_s = 2.0 if ctx.smoke else 10.0
     found = _profiled(ctx, skus, best["clients"], profile_s) if ctx.left() > profile_s + 2 else None
     top = (found or {}).get("top", [])[:3]
+    centres = (found or {}).get("cost_centres", [])[:5]
     if found is None:
         print("profile unavailable (no GET /_local/profile on the AWS endpoint, or no time left)")
     else:
@@ -107,9 +108,16 @@ def run(ctx: Context) -> dict[str, Any]:
                 [[t.get("function"), t.get("self_share"), t.get("total_share")] for t in top],
             )
         )
+        if centres:
+            print("by part of the stack: " + ", ".join(f"{c['centre']} {c['share']:.0%}" for c in centres))
     return {
         "levels": measured,
         "best_clients": best["clients"],
         "best_attempts_per_s": best["attempts_per_s"],
-        "profile": {"available": found is not None, "samples": (found or {}).get("samples"), "top": top},
+        "profile": {
+            "available": found is not None,
+            "samples": (found or {}).get("samples"),
+            "top": top,
+            "cost_centres": centres,
+        },
     }

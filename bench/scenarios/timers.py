@@ -15,6 +15,7 @@ from typing import Any
 
 from bench import reservation_calls as calls
 from bench.aws_clients import aws_client
+from bench.ledger import movements
 from bench.load import attempts
 from bench.scenario import Context
 from bench.seeding import create_product, stock_of
@@ -69,25 +70,6 @@ def _records(ddb: Any, table: str, ids: list[str]) -> dict[str, dict[str, Any]]:
                 found[item["reservation_id"]["S"]] = {k: next(iter(v.values())) for k, v in item.items()}
             request = page.get("UnprocessedKeys") or {}
     return found
-
-
-def _expired_movements(ddb: Any, table: str, sku: str) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    kwargs: dict[str, Any] = {
-        "TableName": table,
-        "KeyConditionExpression": "product_id = :p",
-        "ExpressionAttributeValues": {":p": {"S": sku}},
-        "ConsistentRead": True,
-    }
-    while True:
-        page = ddb.query(**kwargs)
-        for item in page["Items"]:
-            if item.get("kind", {}).get("S") == "EXPIRED":
-                reference = item.get("reference", {}).get("S", "")
-                counts[reference] = counts.get(reference, 0) + 1
-        if "LastEvaluatedKey" not in page:
-            return counts
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def run(ctx: Context) -> dict[str, Any]:
@@ -152,7 +134,9 @@ def run(ctx: Context) -> dict[str, Any]:
     ledger = ctx.stack.table("LedgerTable")
     expired_moves: dict[str, int] = {}
     for sku in skus:
-        expired_moves.update(_expired_movements(ddb, ledger, sku))
+        for movement in movements(ddb, ledger, sku):
+            if movement["kind"] == "EXPIRED":
+                expired_moves[movement["reference"]] = expired_moves.get(movement["reference"], 0) + 1
     stock_wrong = []
     for sku in skus:
         record = stock_of(ctx.rest, sku)

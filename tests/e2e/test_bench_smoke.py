@@ -162,8 +162,10 @@ def test_ceilings_and_costs_from_counted_calls() -> None:
     assert net["calls/dynamodbstreams/GetRecords"] == 0.0
     figures = per_lifecycle(net, 20, "inventory-management")
     figures["rest_requests"] = 2.0
+    figures["hot_item_write_units"] = 4.0  # two transactional writes of the stock item
     assert figures["calls"]["stepfunctions"]["DescribeExecution"] == 1.0
-    assert figures["hot_item_write_units"] == 4.0 and figures["state_transitions"] == 3.0
+    assert figures["stock_table_write_units"] == 4.0 and figures["state_transitions"] == 3.0
+    assert figures["lambda_invocations"] == 3.0
 
     limits = aws_limits.ceilings(figures)
     assert limits[0]["limit"] == "DescribeExecution" and limits[0]["lifecycles_per_s"] == 15.0
@@ -175,7 +177,8 @@ def test_ceilings_and_costs_from_counted_calls() -> None:
     assert by_name["API Gateway requests"] == 5000.0
     assert not aws_limits.binds_on_write_path(limits[0]["limit"])
     assert aws_limits.is_control_plane_read("GetExecutionHistory")
-    assert not aws_limits.is_control_plane_read("GetItem")
+    assert not aws_limits.is_control_plane_read("GetItem", "dynamodb")
+    assert not aws_limits.is_control_plane_read("DescribeStream", "dynamodbstreams")
 
     cost = aws_limits.cost_per_million(figures)
     assert cost["step_functions"] == 75.0  # 3 transitions at $0.025 per 1,000
