@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from inventory.domain.ledger import Movement
 from inventory.domain.stock_admin import adjust_stock, set_stock
+from inventory.domain.stock_ports import RecordChanged
 from inventory.errors import ConcurrentUpdate
 from inventory.models import StockRecord
-from inventory.store.ledger import DynamoLedger, Movement
-from inventory.store.stock_changes import DynamoStockChanges, RecordChanged
+from inventory.store.ledger import DynamoLedger
+from inventory.store.stock_changes import DynamoStockChanges
 from inventory.store.stock_records import DynamoStockRecordStore
 
 from local_stack.stack import LocalStack

@@ -18,6 +18,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 from inventory.domain import reservation_requests as requests
 from inventory.domain.reservation_models import HoldPolicy, ReservationInput, ReservationStatus
+from inventory.domain.reservation_ports import OutcomeEvent
 from inventory.domain.reservation_upkeep import sweep
 from inventory.domain.reservation_workflow import (
     RELEASE_SIGNAL,
@@ -29,7 +30,6 @@ from inventory.domain.reservation_workflow import (
 )
 from inventory.errors import HoldExtended, ReservationClosed, ReservationConflict
 from inventory.models import StockRecord, iso
-from inventory.store.outcome_events import OutcomeEvent
 from inventory.store.reservations import HELD_INDEX, UNARMED_INDEX, DynamoReservationStore
 from inventory.store.stock_records import DynamoStockRecordStore
 from inventory.store.workflow import StepFunctionsWorkflow

@@ -66,7 +66,6 @@ def cancelled(stubber: Stubber, *codes: str) -> None:
 
 def test_a_transaction_conflict_is_transient(stubbed: tuple[DynamoReservationStore, Stubber]) -> None:
     store, stubber = stubbed
-    stubber.add_response("get_item", stock_item(5))
     cancelled(stubber, "None", "TransactionConflict", "None")
     with pytest.raises(TransientStoreError):
         store.hold(reservation(2), actor="test")
@@ -74,7 +73,6 @@ def test_a_transaction_conflict_is_transient(stubbed: tuple[DynamoReservationSto
 
 def test_throttling_is_transient(stubbed: tuple[DynamoReservationStore, Stubber]) -> None:
     store, stubber = stubbed
-    stubber.add_response("get_item", stock_item(5))
     stubber.add_client_error("transact_write_items", service_error_code="ThrottlingException")
     with pytest.raises(TransientStoreError):
         store.hold(reservation(2), actor="test")
@@ -84,7 +82,6 @@ def test_a_failed_stock_condition_names_the_short_line(
     stubbed: tuple[DynamoReservationStore, Stubber],
 ) -> None:
     store, stubber = stubbed
-    stubber.add_response("get_item", stock_item(5))
     cancelled(stubber, "None", "ConditionalCheckFailed", "None")
     stubber.add_response("get_item", stock_item(1))  # what is left when the hold lost the race
     with pytest.raises(InsufficientStock) as raised:

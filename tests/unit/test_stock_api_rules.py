@@ -6,10 +6,10 @@ import pytest
 from inventory.api.admin_routes import Adjustment, StockUpdate
 from inventory.api.catalogue_routes import NewProduct
 from inventory.api.docs_routes import render_page
+from inventory.domain.paging import decode_token, encode_token
 from inventory.domain.stock_queries import check_availability
 from inventory.errors import ValidationFailed
 from inventory.models import StockRecord
-from inventory.store.paging import decode_token, encode_token
 from pydantic import ValidationError
 
 

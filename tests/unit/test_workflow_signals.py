@@ -13,8 +13,9 @@ from collections.abc import Iterator
 import boto3
 import pytest
 from botocore.stub import Stubber
+from inventory.domain.reservation_ports import Signal, Start
 from inventory.errors import TransientStoreError
-from inventory.store.workflow import Signal, Start, StepFunctionsWorkflow
+from inventory.store.workflow import StepFunctionsWorkflow
 
 MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:reservations"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -11,41 +12,32 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Pat
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
 
 from inventory.api.contract import ADMIN, ID_PATTERN, Text, errors
-from inventory.api.http import Scope, require_scope
+from inventory.api.http import RouteDeps, Scope, require_scope
+from inventory.domain.ledger import LedgerPage, LedgerReader
 from inventory.domain.stock_admin import add_warehouse_record, adjust_stock, set_stock
+from inventory.domain.stock_ports import StockChanges, StockQueries, StockRecordStore
 from inventory.domain.stock_queries import list_stock, stock_history
 from inventory.errors import ValidationFailed
 from inventory.models import DEFAULT_WAREHOUSE, StockRecord, StockRecordPage, StockStatus
-from inventory.store.ledger import LedgerPage, LedgerReader
-from inventory.store.stock_changes import StockChanges
-from inventory.store.stock_queries import StockQueries
-from inventory.store.stock_records import StockRecordStore
 
 router = Router()
+
+
+@dataclass(frozen=True)
+class AdminDeps:
+    """What the admin stock routes use."""
+
+    stock_store: StockRecordStore
+    stock_changes: StockChanges
+    stock_queries: StockQueries
+    ledger: LedgerReader
+
+
+deps: RouteDeps[AdminDeps] = RouteDeps(router, "admin")
 
 CATEGORY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._:&/-]{0,63}$"
 MAX_PAGE = 100
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,12})"?$')
-
-
-def _stock_store() -> StockRecordStore:
-    store: StockRecordStore = router.context["stock_store"]
-    return store
-
-
-def _changes() -> StockChanges:
-    changes: StockChanges = router.context["stock_changes"]
-    return changes
-
-
-def _queries() -> StockQueries:
-    queries: StockQueries = router.context["stock_queries"]
-    return queries
-
-
-def _ledger() -> LedgerReader:
-    ledger: LedgerReader = router.context["ledger"]
-    return ledger
 
 
 def _record_response(record: StockRecord, status: int = 200) -> Response[StockRecord]:
@@ -80,9 +72,9 @@ def list_inventory(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Records read per page")] = 50,
     next_token: Annotated[str | None, Query(max_length=2048, description="From the previous page")] = None,
 ) -> StockRecordPage:
-    require_scope(router, Scope.ADMIN)  # type: ignore[arg-type]
+    require_scope(router, Scope.ADMIN)
     return list_stock(
-        _queries(),
+        deps().stock_queries,
         category=category,
         status=status,
         warehouse_id=warehouse_id,
@@ -140,11 +132,11 @@ def put_inventory(
     update: Annotated[StockUpdate, Body()],
     if_match: Annotated[str | None, Header(alias="If-Match", description='"<version>" you read')] = None,
 ) -> Response[StockRecord]:
-    require_scope(router, Scope.ADMIN)  # type: ignore[arg-type]
+    require_scope(router, Scope.ADMIN)
     if update.create:
         record = add_warehouse_record(
-            _stock_store(),
-            _changes(),
+            deps().stock_store,
+            deps().stock_changes,
             productId,
             update.warehouse_id,
             stock_count=update.stock_count,
@@ -165,8 +157,8 @@ def put_inventory(
             "expected_version", "send expected_version or an If-Match header with the version you read"
         )
     record = set_stock(
-        _stock_store(),
-        _changes(),
+        deps().stock_store,
+        deps().stock_changes,
         productId,
         update.warehouse_id,
         expected_version=version,
@@ -217,10 +209,10 @@ def post_adjustment(
     productId: Annotated[str, Path(pattern=ID_PATTERN, description="Product id (SKU)")],
     adjustment: Annotated[Adjustment, Body()],
 ) -> Response[StockRecord]:
-    require_scope(router, Scope.ADMIN)  # type: ignore[arg-type]
+    require_scope(router, Scope.ADMIN)
     record = adjust_stock(
-        _stock_store(),
-        _changes(),
+        deps().stock_store,
+        deps().stock_changes,
         productId,
         adjustment.warehouse_id,
         delta=adjustment.delta,
@@ -243,5 +235,5 @@ def get_history(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Movements per page")] = 25,
     next_token: Annotated[str | None, Query(max_length=2048, description="From the previous page")] = None,
 ) -> LedgerPage:
-    require_scope(router, Scope.ADMIN)  # type: ignore[arg-type]
-    return stock_history(_ledger(), _stock_store(), productId, limit, next_token)
+    require_scope(router, Scope.ADMIN)
+    return stock_history(deps().ledger, deps().stock_store, productId, limit, next_token)

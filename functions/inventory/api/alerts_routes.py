@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from inventory.api.contract import ADMIN, errors
-from inventory.api.http import Scope, require_scope
-from inventory.store.alerts import AlertFeed, AlertPage
+from inventory.api.http import RouteDeps, Scope, require_scope
+from inventory.domain.stock_alerts import AlertFeed, AlertPage
 
 router = Router()
 
 
-def alert_feed() -> AlertFeed:
-    feed: AlertFeed = router.context["alert_feed"]
-    return feed
+@dataclass(frozen=True)
+class AlertDeps:
+    """What the alert feed route uses."""
+
+    feed: AlertFeed
+
+
+deps: RouteDeps[AlertDeps] = RouteDeps(router, "alerts")
 
 
 @router.get(
@@ -33,5 +39,5 @@ def list_alerts(
         str | None, Query(max_length=2048, description="From the previous page's next_token")
     ] = None,
 ) -> AlertPage:
-    require_scope(router, Scope.ADMIN)  # type: ignore[arg-type]
-    return alert_feed().recent(limit, next_token)
+    require_scope(router, Scope.ADMIN)
+    return deps().feed.recent(limit, next_token)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated
 
@@ -12,14 +13,24 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from inventory.api.admin_routes import CATEGORY_PATTERN
 from inventory.api.contract import ADMIN, ID_PATTERN, STOREFRONT, Text, errors
-from inventory.api.http import Scope, require_scope
+from inventory.api.http import RouteDeps, Scope, require_scope
 from inventory.domain.catalogue import DEFAULT_THRESHOLD, create_product, list_products, product_details
+from inventory.domain.stock_ports import ProductStore, StockChanges, StockRecordStore
 from inventory.models import DEFAULT_WAREHOUSE, ProductDetails, ProductPage
-from inventory.store.products import ProductStore
-from inventory.store.stock_changes import StockChanges
-from inventory.store.stock_records import StockRecordStore
 
 router = Router()
+
+
+@dataclass(frozen=True)
+class CatalogueDeps:
+    """What the catalogue routes use."""
+
+    products: ProductStore
+    stock_store: StockRecordStore
+    stock_changes: StockChanges
+
+
+deps: RouteDeps[CatalogueDeps] = RouteDeps(router, "catalogue")
 
 MAX_PAGE = 100
 PRICE_DECIMALS = 4
@@ -45,21 +56,6 @@ class NewProduct(BaseModel):
         return value
 
 
-def _products() -> ProductStore:
-    products: ProductStore = router.context["product_store"]
-    return products
-
-
-def _stock_store() -> StockRecordStore:
-    store: StockRecordStore = router.context["stock_store"]
-    return store
-
-
-def _changes() -> StockChanges:
-    changes: StockChanges = router.context["stock_changes"]
-    return changes
-
-
 @router.post(
     "/products",
     summary="Create a product",
@@ -77,8 +73,8 @@ def _changes() -> StockChanges:
     security=ADMIN,
 )
 def post_product(product: Annotated[NewProduct, Body()]) -> Response[ProductDetails]:
-    require_scope(router, Scope.ADMIN)  # type: ignore[arg-type]
-    created = create_product(_changes(), **product.model_dump())
+    require_scope(router, Scope.ADMIN)
+    created = create_product(deps().stock_changes, **product.model_dump())
     return Response(
         status_code=201,
         content_type="application/json",
@@ -95,8 +91,8 @@ def post_product(product: Annotated[NewProduct, Body()]) -> Response[ProductDeta
     security=STOREFRONT,
 )
 def get_product(sku: Annotated[str, Path(pattern=ID_PATTERN, description="Product id")]) -> ProductDetails:
-    require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
-    return product_details(_products(), _stock_store(), sku)
+    require_scope(router, Scope.STOREFRONT)
+    return product_details(deps().products, deps().stock_store, sku)
 
 
 @router.get(
@@ -111,5 +107,5 @@ def get_products(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Products per page")] = 25,
     next_token: Annotated[str | None, Query(max_length=2048, description="From the previous page")] = None,
 ) -> ProductPage:
-    require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
-    return list_products(_products(), limit, next_token)
+    require_scope(router, Scope.STOREFRONT)
+    return list_products(deps().products, limit, next_token)

@@ -9,10 +9,11 @@ about internals.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -98,18 +99,38 @@ def make_resolver(settings: ApiSettings) -> APIGatewayRestResolver:
     return app
 
 
-__all__ = ["Scope", "caller_scope", "json_response", "make_resolver", "require_scope"]
+__all__ = ["RouteDeps", "Scope", "caller_scope", "json_response", "make_resolver", "require_scope"]
+
+DepsT = TypeVar("DepsT")
 
 
-def caller_scope(app: APIGatewayRestResolver) -> Scope | None:
-    context = app.current_event.request_context.authorizer.raw_event or {}
+class RouteDeps(Generic[DepsT]):
+    """The adapters a router's routes use, as one typed value (a frozen dataclass per function).
+
+    The handler builds it at cold start and installs it for each request; a test installs its own
+    (fakes), so nothing is looked up by a string key or kept in a global the routes read."""
+
+    def __init__(self, router: Router, name: str) -> None:
+        self._router, self._name = router, name
+
+    def install(self, app: APIGatewayRestResolver, deps: DepsT) -> None:
+        app.append_context(**{self._name: deps})
+
+    def __call__(self) -> DepsT:
+        deps: DepsT = self._router.context[self._name]
+        return deps
+
+
+def caller_scope(app: APIGatewayRestResolver | Router) -> Scope | None:
+    # what the authorizer returned as its context (REST API proxy events)
+    context = (app.current_event.raw_event.get("requestContext") or {}).get("authorizer") or {}
     try:
         return Scope(context.get("scope", ""))
     except ValueError:
         return None
 
 
-def require_scope(app: APIGatewayRestResolver, needed: Scope) -> None:
+def require_scope(app: APIGatewayRestResolver | Router, needed: Scope) -> None:
     """The authorizer proves who the caller is; each route states which scope it needs."""
     scope = caller_scope(app)
     if scope is None or (needed is Scope.ADMIN and scope is not Scope.ADMIN):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -9,26 +10,26 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from inventory.api.contract import ID_PATTERN, STOREFRONT, errors
-from inventory.api.http import Scope, require_scope
+from inventory.api.http import RouteDeps, Scope, require_scope
 from inventory.domain.stock_levels import inventory_view
+from inventory.domain.stock_ports import StockQueries, StockRecordStore
 from inventory.domain.stock_queries import check_availability
 from inventory.models import DEFAULT_WAREHOUSE, AvailabilityReport, InventoryView
-from inventory.store.stock_queries import StockQueries
-from inventory.store.stock_records import StockRecordStore
 
 router = Router()
 
+
+@dataclass(frozen=True)
+class ReadDeps:
+    """What the storefront read routes use."""
+
+    stock_store: StockRecordStore
+    stock_queries: StockQueries
+
+
+deps: RouteDeps[ReadDeps] = RouteDeps(router, "read")
+
 MAX_CHECK_ITEMS = 100
-
-
-def stock_store() -> StockRecordStore:
-    store: StockRecordStore = router.context["stock_store"]
-    return store
-
-
-def stock_queries() -> StockQueries:
-    queries: StockQueries = router.context["stock_queries"]
-    return queries
 
 
 @router.get(
@@ -43,8 +44,8 @@ def get_inventory(
     productId: Annotated[str, Path(pattern=ID_PATTERN, description="Product id (SKU)")],
     warehouse_id: Annotated[str | None, Query(pattern=ID_PATTERN, description="Only this warehouse")] = None,
 ) -> InventoryView:
-    require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
-    return inventory_view(stock_store(), productId, warehouse_id)
+    require_scope(router, Scope.STOREFRONT)
+    return inventory_view(deps().stock_store, productId, warehouse_id)
 
 
 class CheckItem(BaseModel):
@@ -71,6 +72,6 @@ class CheckRequest(BaseModel):
     security=STOREFRONT,
 )
 def check_inventory(request: Annotated[CheckRequest, Body()]) -> AvailabilityReport:
-    require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
+    require_scope(router, Scope.STOREFRONT)
     wanted = [(item.sku, item.warehouse_id, item.quantity) for item in request.items]
-    return check_availability(stock_queries(), wanted)
+    return check_availability(deps().stock_queries, wanted)

@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from inventory.api.contract import ADMIN, STOREFRONT, errors
-from inventory.api.http import Scope, require_scope
+from inventory.api.http import RouteDeps, Scope, require_scope
 from inventory.domain import reservation_requests as requests
 from inventory.domain.fulfilment import fulfil_order
 from inventory.domain.reservation_models import (
@@ -29,11 +29,9 @@ from inventory.domain.reservation_models import (
     ReservationLines,
     TimelineEntry,
 )
+from inventory.domain.reservation_ports import OutcomePublisher, ReservationStore, Workflow
 from inventory.domain.reservation_upkeep import ReconciliationReport, reconcile
 from inventory.models import DEFAULT_WAREHOUSE, utc_now
-from inventory.store.outcome_events import OutcomePublisher
-from inventory.store.reservations import ReservationStore
-from inventory.store.workflow import Workflow
 
 router = Router()
 PathId = Annotated[str, Path(pattern=ID_PATTERN)]
@@ -49,9 +47,7 @@ class ReservationDeps:
     events: OutcomePublisher
 
 
-def deps() -> ReservationDeps:
-    found: ReservationDeps = router.context["reservations"]
-    return found
+deps: RouteDeps[ReservationDeps] = RouteDeps(router, "reservations")
 
 
 class ReserveProduct(BaseModel):
@@ -169,7 +165,7 @@ def _request(body: ReserveItems | ReserveProduct, product_id: str | None = None)
 def reserve_product(
     productId: PathId, body: Annotated[ReserveProduct, Body()]
 ) -> Response[ProductReservation]:
-    require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
+    require_scope(router, Scope.STOREFRONT)
     d = deps()
     reservation, created = requests.place(d.store, d.workflow, d.policy, _request(body, productId), utc_now())
     line = next((x for x in reservation.lines if x.product_id == productId), reservation.lines[0])
@@ -200,7 +196,7 @@ def reserve_product(
     security=STOREFRONT,
 )
 def release_product(productId: PathId, reservationId: PathId) -> Response[None]:
-    require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
+    require_scope(router, Scope.STOREFRONT)
     d = deps()
     requests.cancel(
         d.store, d.workflow, reservationId, "released on request", utc_now(), product_id=productId
@@ -227,7 +223,7 @@ def release_product(productId: PathId, reservationId: PathId) -> Response[None]:
     security=STOREFRONT,
 )
 def reserve_items(body: Annotated[ReserveItems, Body()]) -> Response[ReservationView]:
-    require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
+    require_scope(router, Scope.STOREFRONT)
     d = deps()
     reservation, created = requests.place(d.store, d.workflow, d.policy, _request(body), utc_now())
     return answer(201 if created else 200, view(reservation))
@@ -242,7 +238,7 @@ def reserve_items(body: Annotated[ReserveItems, Body()]) -> Response[Reservation
     security=STOREFRONT,
 )
 def get_reservation(reservationId: PathId) -> Response[ReservationView]:
-    require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
+    require_scope(router, Scope.STOREFRONT)
     return answer(200, view(requests.report(deps().store, reservationId), with_timeline=True))
 
 
@@ -260,7 +256,7 @@ def get_reservation(reservationId: PathId) -> Response[ReservationView]:
     security=STOREFRONT,
 )
 def confirm_reservation(reservationId: PathId) -> Response[ReservationView]:
-    require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
+    require_scope(router, Scope.STOREFRONT)
     d = deps()
     return answer(200, view(requests.confirm(d.store, d.workflow, reservationId, utc_now())))
 
@@ -282,7 +278,7 @@ def confirm_reservation(reservationId: PathId) -> Response[ReservationView]:
 def extend_reservation(
     reservationId: PathId, body: Annotated[Extension, Body()]
 ) -> Response[ReservationView]:
-    require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
+    require_scope(router, Scope.STOREFRONT)
     d = deps()
     extended = requests.extend(d.store, d.workflow, d.policy, reservationId, body.hold_seconds, utc_now())
     return answer(200, view(extended))
@@ -309,7 +305,7 @@ def release_reservation(
         str, Query(max_length=200, description="Why, kept on the reservation")
     ] = "released on request",
 ) -> Response[None]:
-    require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
+    require_scope(router, Scope.STOREFRONT)
     d = deps()
     requests.cancel(d.store, d.workflow, reservationId, reason, utc_now())
     return Response(status_code=204)
@@ -354,7 +350,7 @@ class Fulfilment(BaseModel):
     security=STOREFRONT,
 )
 def fulfil(body: Annotated[FulfilOrder, Body()]) -> Response[Fulfilment]:
-    require_scope(router, Scope.STOREFRONT)  # type: ignore[arg-type]
+    require_scope(router, Scope.STOREFRONT)
     d = deps()
     sold, created = fulfil_order(d.store, d.events, body.order_id, list(body.items), utc_now())
     result = Fulfilment(
@@ -379,7 +375,7 @@ class Reconciliation(BaseModel):
     security=ADMIN,
 )
 def check_reconciliation() -> ReconciliationReport:
-    require_scope(router, Scope.ADMIN)  # type: ignore[arg-type]
+    require_scope(router, Scope.ADMIN)
     return reconcile(deps().store, repair=False)
 
 
@@ -393,5 +389,5 @@ def check_reconciliation() -> ReconciliationReport:
     security=ADMIN,
 )
 def run_reconciliation(body: Annotated[Reconciliation, Body()]) -> ReconciliationReport:
-    require_scope(router, Scope.ADMIN)  # type: ignore[arg-type]
+    require_scope(router, Scope.ADMIN)
     return reconcile(deps().store, repair=body.repair)

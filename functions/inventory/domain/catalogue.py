@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from inventory.domain.ledger import Counts, MovementKind, new_movement
 from inventory.domain.stock_levels import totals
+from inventory.domain.stock_ports import ProductStore, StockChanges, StockRecordStore
 from inventory.errors import ProductNotFound
 from inventory.models import (
     DEFAULT_WAREHOUSE,
@@ -13,10 +15,6 @@ from inventory.models import (
     iso,
     utc_now,
 )
-from inventory.store.ledger import Counts, MovementKind, new_movement
-from inventory.store.products import ProductStore
-from inventory.store.stock_changes import StockChanges
-from inventory.store.stock_records import StockRecordStore
 
 DEFAULT_THRESHOLD = 5
 

@@ -10,10 +10,14 @@ from inventory.domain.reservation_models import (
     ReservationStatus,
     TimelineEntry,
 )
+from inventory.domain.reservation_ports import (
+    OutcomeEvent,
+    OutcomePublisher,
+    ReservationStore,
+    conflict_if_different,
+)
 from inventory.errors import ReservationConflict
 from inventory.models import iso
-from inventory.store.outcome_events import OutcomeEvent, OutcomePublisher
-from inventory.store.reservations import ReservationStore, conflict_if_different
 
 ORDER_PREFIX = "order#"  # '#' is not allowed in reservation ids, so orders never collide with them
 

@@ -19,8 +19,8 @@ from inventory.domain.reservation_models import (
     ReservationLine,
     execution_name,
 )
+from inventory.domain.reservation_ports import Workflow
 from inventory.models import DEFAULT_WAREHOUSE
-from inventory.store.workflow import Workflow
 
 
 class OrderItem(BaseModel):

@@ -26,6 +26,14 @@ from inventory.domain.reservation_models import (
     execution_name,
     parse_iso,
 )
+from inventory.domain.reservation_ports import (
+    Closing,
+    ReservationStore,
+    Signal,
+    Start,
+    Workflow,
+    conflict_if_different,
+)
 from inventory.domain.reservation_workflow import (
     EXTEND_SIGNAL,
     RELEASE_SIGNAL,
@@ -45,8 +53,6 @@ from inventory.errors import (
     WorkflowFailed,
 )
 from inventory.models import iso
-from inventory.store.reservations import Closing, ReservationStore, conflict_if_different
-from inventory.store.workflow import Signal, Start, Workflow
 
 # A decision retries only when the record changed between its read and its write (a token stored).
 ATTEMPTS = 4

@@ -18,12 +18,10 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from inventory.domain.reservation_models import ReservationStatus, execution_name
+from inventory.domain.reservation_ports import Closing, OutcomePublisher, ReservationStore, Start, Workflow
 from inventory.domain.reservation_workflow import TIMEOUT_ERROR, execution_input, release
 from inventory.errors import HoldExtended, InventoryError, TransientStoreError
 from inventory.models import iso
-from inventory.store.outcome_events import OutcomePublisher
-from inventory.store.reservations import Closing, ReservationStore
-from inventory.store.workflow import Start, Workflow
 
 # Arming takes well under a second; a REST hold still unarmed after this long has no execution.
 ARM_GRACE_SECONDS = 10

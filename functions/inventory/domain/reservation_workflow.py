@@ -24,6 +24,13 @@ from inventory.domain.reservation_models import (
     timer_seconds,
     wait_timestamp,
 )
+from inventory.domain.reservation_ports import (
+    Closing,
+    OutcomeEvent,
+    OutcomePublisher,
+    ReservationStore,
+    conflict_if_different,
+)
 from inventory.errors import (
     HoldExtended,
     InsufficientStock,
@@ -35,8 +42,6 @@ from inventory.errors import (
     ValidationFailed,
 )
 from inventory.models import iso
-from inventory.store.outcome_events import OutcomeEvent, OutcomePublisher
-from inventory.store.reservations import Closing, ReservationStore, conflict_if_different
 
 TIMEOUT_ERROR = "States.Timeout"
 RELEASE_SIGNAL = "ReleaseRequested"

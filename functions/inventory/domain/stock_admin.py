@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from inventory.domain.ledger import Counts, MovementKind, new_movement
+from inventory.domain.stock_ports import RecordChanged, StockChanges, StockRecordStore, missing_record
 from inventory.errors import (
     ConcurrentUpdate,
     ProductNotFound,
@@ -24,9 +26,6 @@ from inventory.errors import (
     VersionConflict,
 )
 from inventory.models import StockRecord, iso, utc_now
-from inventory.store.ledger import Counts, MovementKind, new_movement
-from inventory.store.stock_changes import RecordChanged, StockChanges
-from inventory.store.stock_records import StockRecordStore, missing_record
 
 MAX_ATTEMPTS = 25
 ADMIN = "admin"

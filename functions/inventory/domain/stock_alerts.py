@@ -352,3 +352,15 @@ class CheckReport:
     reminders: int = 0
     digests: int = 0
     publish_failures: int = 0
+
+
+# -- the feed (GET /alerts) ----------------------------------------------------------------------
+
+
+class AlertPage(BaseModel):
+    alerts: list[Alert]
+    next_token: str | None = None
+
+
+class AlertFeed(Protocol):
+    def recent(self, limit: int, next_token: str | None = None) -> AlertPage: ...

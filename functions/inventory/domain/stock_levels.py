@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from inventory.domain.stock_ports import StockRecordStore, missing_record, product_not_found
 from inventory.models import InventoryView, StockRecord, StockTotals, stock_status
-from inventory.store.stock_records import StockRecordStore, missing_record, product_not_found
 
 
 def totals(records: list[StockRecord]) -> StockTotals:

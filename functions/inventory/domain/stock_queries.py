@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from inventory.domain.ledger import LedgerPage, LedgerReader
+from inventory.domain.paging import decode_token, encode_token
 from inventory.domain.stock_levels import inventory_view
+from inventory.domain.stock_ports import StockQueries, StockRecordStore
 from inventory.models import Availability, AvailabilityReport, StockRecordPage, StockStatus
-from inventory.store.ledger import LedgerPage, LedgerReader
-from inventory.store.paging import decode_token, encode_token
-from inventory.store.stock_queries import StockQueries
-from inventory.store.stock_records import StockRecordStore
 
 _LEDGER_KEYS = frozenset({"movement_id"})
 

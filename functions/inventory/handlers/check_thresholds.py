@@ -11,12 +11,12 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from inventory.aws import client, dynamodb_table
 from inventory.config import AlertSettings, StoreSettings, load
 from inventory.domain.stock_alerts import AlertRules, AlertService
 from inventory.models import utc_now
 from inventory.observability import logger, metrics, tracer
 from inventory.store.alerts import DynamoAlertStore, SnsAlertPublisher
+from inventory.store.aws import client, dynamodb_table
 
 store_settings = load(StoreSettings)
 settings = load(AlertSettings)

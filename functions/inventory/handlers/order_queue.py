@@ -14,10 +14,10 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from inventory.aws import client
 from inventory.config import WorkflowSettings, load
 from inventory.domain.order_intake import ReserveInventory, start_reservation
 from inventory.observability import logger, metrics, tracer
+from inventory.store.aws import client
 from inventory.store.workflow import StepFunctionsWorkflow
 
 workflow = StepFunctionsWorkflow(

@@ -8,22 +8,24 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inventory.api import read_routes
 from inventory.api.http import make_resolver
-from inventory.aws import dynamodb_table
 from inventory.config import ApiSettings, StoreSettings, load
 from inventory.observability import logger, metrics, tracer
+from inventory.store.aws import dynamodb_table
 from inventory.store.stock_queries import DynamoStockQueries
 from inventory.store.stock_records import DynamoStockRecordStore
 
 store_settings = load(StoreSettings)
 app = make_resolver(load(ApiSettings))
 app.include_router(read_routes.router)
-stock_store = DynamoStockRecordStore(dynamodb_table(store_settings.inventory_table_name))
-stock_queries = DynamoStockQueries(dynamodb_table(store_settings.inventory_table_name))
+deps = read_routes.ReadDeps(
+    stock_store=DynamoStockRecordStore(dynamodb_table(store_settings.inventory_table_name)),
+    stock_queries=DynamoStockQueries(dynamodb_table(store_settings.inventory_table_name)),
+)
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    app.append_context(stock_store=stock_store, stock_queries=stock_queries)
+    read_routes.deps.install(app, deps)
     return app.resolve(event, context)

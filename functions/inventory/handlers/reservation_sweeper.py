@@ -7,12 +7,12 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
-from inventory.aws import client
 from inventory.config import WorkflowSettings, load
 from inventory.domain.reservation_upkeep import ARM_GRACE_SECONDS, sweep
 from inventory.handlers.reservation_tasks import build, parse
 from inventory.models import utc_now
 from inventory.observability import logger, metrics, tracer
+from inventory.store.aws import client
 from inventory.store.workflow import StepFunctionsWorkflow
 
 store, events, _policy = build()

@@ -8,10 +8,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inventory.api import reservation_routes
 from inventory.api.http import make_resolver
-from inventory.aws import client
 from inventory.config import ApiSettings, WorkflowSettings, load
 from inventory.handlers.reservation_tasks import build
 from inventory.observability import logger, metrics, tracer
+from inventory.store.aws import client
 from inventory.store.workflow import StepFunctionsWorkflow
 
 app = make_resolver(load(ApiSettings))
@@ -27,5 +27,5 @@ deps = reservation_routes.ReservationDeps(store=store, workflow=workflow, policy
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    app.append_context(reservations=deps)
+    reservation_routes.deps.install(app, deps)
     return app.resolve(event, context)

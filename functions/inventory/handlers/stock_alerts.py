@@ -14,12 +14,12 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from inventory.aws import client, dynamodb_table
 from inventory.config import AlertSettings, StoreSettings, load
 from inventory.domain.stock_alerts import AlertRules, AlertService
 from inventory.models import utc_now
 from inventory.observability import logger, metrics, tracer
 from inventory.store.alerts import DynamoAlertStore, SnsAlertPublisher, snapshot_from_item
+from inventory.store.aws import client, dynamodb_table
 
 store_settings = load(StoreSettings)
 settings = load(AlertSettings)

@@ -19,13 +19,12 @@ import binascii
 import json
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
-from pydantic import BaseModel
 
-from inventory.domain.stock_alerts import AlertState, Evaluation, StockSnapshot, StoredAlert
+from inventory.domain.stock_alerts import AlertPage, AlertState, Evaluation, StockSnapshot, StoredAlert
 from inventory.errors import TransientStoreError, ValidationFailed
 from inventory.models import Alert, AlertEvent, StockStatus
 from inventory.store.items import from_item
@@ -248,15 +247,6 @@ class DynamoAlertStore:
 
 
 # -- the feed (GET /alerts) --------------------------------------------------------------------------
-
-
-class AlertPage(BaseModel):
-    alerts: list[Alert]
-    next_token: str | None = None
-
-
-class AlertFeed(Protocol):
-    def recent(self, limit: int, next_token: str | None = None) -> AlertPage: ...
 
 
 def _encode_token(key: dict[str, Any]) -> str:

@@ -9,27 +9,11 @@ least once: a retried task may publish the same event again, so consumers dedupe
 from __future__ import annotations
 
 import json
-from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 from inventory.domain.reservation_models import Reservation, ReservationInput
+from inventory.domain.reservation_ports import OutcomeEvent
 from inventory.models import iso, utc_now
-
-
-class OutcomeEvent(StrEnum):
-    RESERVED = "InventoryReserved"
-    RESERVATION_FAILED = "InventoryReservationFailed"
-    RELEASED = "InventoryReleased"
-    EXPIRED = "InventoryReservationExpired"
-    COMMITTED = "InventoryCommitted"
-
-
-class OutcomePublisher(Protocol):
-    def reservation(self, event: OutcomeEvent, reservation: Reservation) -> None: ...
-
-    def failure(
-        self, request: ReservationInput, code: str, message: str, details: dict[str, Any]
-    ) -> None: ...
 
 
 def reservation_message(event: OutcomeEvent, reservation: Reservation) -> dict[str, Any]:

@@ -3,21 +3,15 @@ in one transaction with their first stock record."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from botocore.exceptions import ClientError
 
+from inventory.domain.paging import decode_token, encode_token, invalid_token
 from inventory.models import Product
 from inventory.store.items import from_item
-from inventory.store.paging import decode_token, encode_token, invalid_token
 
 _KEYS = frozenset({"sku"})
-
-
-class ProductStore(Protocol):
-    def product(self, sku: str) -> Product | None: ...
-
-    def page(self, limit: int, next_token: str | None) -> tuple[list[Product], str | None]: ...
 
 
 class DynamoProductStore:

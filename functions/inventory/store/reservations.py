@@ -15,12 +15,12 @@ or a short line is found from the cancellation reasons (then read, on that failu
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, ConfigDict
 
+from inventory.domain.ledger import Counts, MovementKind, new_movement
 from inventory.domain.reservation_models import (
     SWEEP_SHARDS,
     Reservation,
@@ -28,6 +28,8 @@ from inventory.domain.reservation_models import (
     ReservationStatus,
     TimelineEntry,
 )
+from inventory.domain.reservation_ports import Closing
+from inventory.domain.stock_ports import missing_record
 from inventory.errors import (
     InsufficientStock,
     ReservationClosed,
@@ -36,8 +38,8 @@ from inventory.errors import (
     TransientStoreError,
 )
 from inventory.store.items import from_item
-from inventory.store.ledger import Counts, MovementKind, movement_put, new_movement
-from inventory.store.stock_records import DynamoStockRecordStore, missing_record
+from inventory.store.ledger import movement_put
+from inventory.store.stock_records import DynamoStockRecordStore
 
 # Sparse index of open holds: only HELD records carry `sweep_shard` (removed when they close), spread
 # over SWEEP_SHARDS partition keys so that no single index partition takes every hold's writes.
@@ -60,54 +62,6 @@ _RETRYABLE = {
     "ProvisionedThroughputExceeded",
     "RequestLimitExceeded",
 }
-
-
-class ReservationStore(Protocol):
-    def get(self, reservation_id: str) -> Reservation | None: ...
-
-    def hold(self, reservation: Reservation, actor: str) -> Reservation: ...
-
-    def record_failure(self, reservation: Reservation) -> Reservation: ...
-
-    def store_token(self, reservation_id: str, token: str, entry: TimelineEntry) -> Reservation: ...
-
-    def close(self, reservation: Reservation, change: Closing) -> tuple[Reservation, bool]: ...
-
-    def extend(
-        self, reservation: Reservation, expires_at: str, expires_at_epoch: int, now: str
-    ) -> Reservation: ...
-
-    def held(self, expiring_before_epoch: int | None = None) -> list[Reservation]: ...
-
-    def unarmed(self, created_before_epoch: int) -> list[Reservation]: ...
-
-    def shortages(self, lines: list[ReservationLine]) -> list[dict[str, Any]]: ...
-
-    def sell(self, record: Reservation, actor: str) -> tuple[Reservation, bool]: ...
-
-    def held_now(self) -> list[Reservation]: ...
-
-    def stock_items(self) -> list[dict[str, Any]]: ...
-
-    def set_reserved(self, item: dict[str, Any], reserved_count: int, reason: str) -> bool: ...
-
-
-class Closing(BaseModel):
-    """One move out of HELD: to what, why, by whom, and what the record must still look like.
-
-    `token` is the task token the caller saw (None: none yet); the write is refused if the Hold step
-    stored another one meanwhile, so the caller never misses the token it has to signal.
-    `unexpired_at`, when set, refuses the write if the hold has expired by then (a late confirm)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    status: ReservationStatus
-    reason: str
-    actor: str
-    at: str
-    token: str | None = None
-    check_token: bool = False
-    unexpired_at: str | None = None
 
 
 def reservation_from_item(item: dict[str, Any]) -> Reservation:
@@ -534,23 +488,3 @@ class DynamoReservationStore:
 
 def _entry(entry: TimelineEntry) -> dict[str, Any]:
     return entry.model_dump(mode="json", exclude_none=True)
-
-
-def conflict_if_different(
-    existing: Reservation, lines: list[ReservationLine], execution_arn: str | None
-) -> None:
-    """A reservation id already used for other lines, or held by another execution, is refused."""
-    same_lines = sorted(existing.lines, key=lambda x: (x.product_id, x.warehouse_id)) == sorted(
-        lines, key=lambda x: (x.product_id, x.warehouse_id)
-    )
-    if not same_lines:
-        raise ReservationConflict(
-            f"reservation {existing.reservation_id!r} already exists with other lines",
-            reservation_id=existing.reservation_id,
-        )
-    if execution_arn is not None and existing.execution_arn not in (None, execution_arn):
-        raise ReservationConflict(
-            f"reservation {existing.reservation_id!r} is held by another execution",
-            reservation_id=existing.reservation_id,
-            execution_arn=existing.execution_arn,
-        )

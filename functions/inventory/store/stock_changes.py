@@ -9,24 +9,16 @@ raises `RecordChanged`; the domain re-reads and decides (conflict for the client
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from botocore.exceptions import ClientError
 
+from inventory.domain.ledger import Movement
+from inventory.domain.stock_ports import RecordChanged
 from inventory.errors import ProductAlreadyExists, StockRecordAlreadyExists, TransientStoreError
 from inventory.models import Product, StockRecord
-from inventory.store.ledger import Movement, movement_put
+from inventory.store.ledger import movement_put
 from inventory.store.stock_records import record_item
-
-
-class RecordChanged(Exception):
-    """The stock record was not as read when the write was attempted."""
-
-
-class StockChanges(Protocol):
-    def replace(self, before: StockRecord, after: StockRecord, movement: Movement) -> None: ...
-
-    def add_record(self, record: StockRecord, movement: Movement, product: Product | None = None) -> None: ...
 
 
 def product_item(product: Product) -> dict[str, Any]:

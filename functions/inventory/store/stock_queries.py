@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import random
 import time
-from typing import Any, Protocol
+from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 from botocore.exceptions import ClientError
 
+from inventory.domain.paging import decode_token, encode_token, invalid_token
 from inventory.errors import TransientStoreError
 from inventory.models import StockRecord, StockStatus
-from inventory.store.paging import decode_token, encode_token, invalid_token
 from inventory.store.stock_records import record_from_item
 
 CATEGORY_INDEX = "category-index"
@@ -26,20 +26,6 @@ STATUS_INDEX = "status-index"
 _TABLE_KEYS = frozenset({"product_id", "warehouse_id"})
 _BATCH_ATTEMPTS = 5
 _BATCH_SIZE = 100
-
-
-class StockQueries(Protocol):
-    def records_by_key(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], StockRecord]: ...
-
-    def list_records(
-        self,
-        *,
-        category: str | None,
-        status: StockStatus | None,
-        warehouse_id: str | None,
-        limit: int,
-        next_token: str | None,
-    ) -> tuple[list[StockRecord], str | None]: ...
 
 
 class DynamoStockQueries:

@@ -2,37 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from inventory.errors import InventoryError, ProductNotFound, StockRecordAlreadyExists, StockRecordNotFound
+from inventory.errors import StockRecordAlreadyExists
 from inventory.models import StockRecord
 from inventory.store.items import from_item
-
-
-class StockRecordStore(Protocol):
-    def records_for_product(self, product_id: str) -> list[StockRecord]: ...
-
-    def record(self, product_id: str, warehouse_id: str) -> StockRecord | None: ...
-
-    def create(self, record: StockRecord) -> None: ...
-
-
-def product_not_found(product_id: str) -> ProductNotFound:
-    return ProductNotFound(f"product {product_id!r} has no stock records", product_id=product_id)
-
-
-def missing_record(store: StockRecordStore, product_id: str, warehouse_id: str) -> InventoryError:
-    """Why a (product, warehouse) record is absent: an unknown product, or a warehouse it is not in."""
-    if not store.records_for_product(product_id):
-        return product_not_found(product_id)
-    return StockRecordNotFound(
-        f"product {product_id!r} is not stocked in warehouse {warehouse_id!r}",
-        product_id=product_id,
-        warehouse_id=warehouse_id,
-    )
 
 
 def record_item(record: StockRecord) -> dict[str, Any]:

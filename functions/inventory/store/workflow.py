@@ -12,44 +12,15 @@ find the record as the caller left it.
 from __future__ import annotations
 
 import json
-from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel
 
+from inventory.domain.reservation_ports import ExecutionOutcome, Signal, Start
 from inventory.errors import TransientStoreError
 
 STALE_TOKEN_ERRORS = frozenset({"InvalidToken", "TaskTimedOut", "TaskDoesNotExist"})
 _TRANSIENT = frozenset({"ThrottlingException", "ServiceUnavailable", "InternalServerError"})
-
-
-class Signal(StrEnum):
-    DELIVERED = "DELIVERED"
-    STALE = "STALE"
-
-
-class Start(StrEnum):
-    STARTED = "STARTED"  # started now, or the same start repeated while it runs (Step Functions joins it)
-    TAKEN = "TAKEN"  # the name belongs to another input, or to an execution that has ended
-
-
-class ExecutionOutcome(BaseModel):
-    status: str  # RUNNING | SUCCEEDED | FAILED | TIMED_OUT | ABORTED
-    error: str | None = None
-    error_message: str | None = None
-
-
-class Workflow(Protocol):
-    def execution_arn(self, name: str) -> str: ...
-
-    def start(self, name: str, payload: dict[str, Any]) -> Start: ...
-
-    def outcome(self, execution_arn: str) -> ExecutionOutcome | None: ...
-
-    def succeed(self, token: str, output: dict[str, Any]) -> Signal: ...
-
-    def fail(self, token: str, error: str, cause: str) -> Signal: ...
 
 
 def _message(cause: str | None) -> str | None:
