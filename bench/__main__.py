@@ -10,6 +10,7 @@ soak's memory, open holds); `--smoke` runs a tiny version of each on one shared 
 from __future__ import annotations
 
 import argparse
+import signal
 import time
 import traceback
 from pathlib import Path
@@ -67,7 +68,15 @@ def _run_one(
     return entry
 
 
+def _interrupted(*_args: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    # Ctrl-C or a kill must still stop the stacks this process started (the `finally` blocks do it);
+    # a shell that starts the run in the background leaves SIGINT ignored unless it is set again.
+    signal.signal(signal.SIGINT, _interrupted)
+    signal.signal(signal.SIGTERM, _interrupted)
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

@@ -1,8 +1,7 @@
 """Calls and cost: every way into a reservation, counted call by call, priced and held to AWS's quotas.
 
-For each path: reset the local endpoint's counters, run N lifecycles, wait until the executions have
-finished, read the counters. Waiting for an SDK or queue hold to be in place reads the local SNS feed
-of outcome events on the REST port, which the AWS endpoint does not count.
+For each path: reset the local endpoint's counters, run N lifecycles, wait until their executions
+have finished and the counters stop moving, read the counters.
 """
 
 from __future__ import annotations
@@ -10,8 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-import urllib.parse
-import urllib.request
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -34,29 +32,77 @@ Lifecycle = Callable[[str, str], bool]  # (sku, reservation id) -> ended as expe
 
 
 class Paths:
-    """One lifecycle per way in. Each returns whether it ended as the docs say it should."""
+    """One lifecycle per way in. Each returns whether it ended as the docs say it should.
+
+    A checkout confirms after the customer has paid, when the execution already waits in its Hold
+    task: each lifecycle waits for the hold's task token on the reservation record before deciding,
+    so the counts are those of the usual path, not of a decision racing the execution's start. The
+    bench's own calls (those reads, listing running executions) are tallied in `own` and subtracted.
+    """
 
     def __init__(self, ctx: Context, rest: RestClient) -> None:
         self.ctx, self.rest = ctx, rest
         self.sfn = aws_client("stepfunctions", ctx.stack.aws_url)
         self.sqs = aws_client("sqs", ctx.stack.aws_url)
-        self.events_topic = ctx.stack.topic("ReservationEventsTopic")
+        self.ddb = aws_client("dynamodb", ctx.stack.aws_url)
+        self.reservations = ctx.stack.table("ReservationsTable")
+        self.own: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def _count_own(self, *keys: str) -> None:
+        with self._lock:
+            self.own.update(keys)
+
+    def _token(self, rid: str, not_this: str | None = None, timeout_s: float = 30.0) -> str | None:
+        """The Hold task's token once it is on the (still HELD) record; None if it never comes."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            item = self.ddb.get_item(
+                TableName=self.reservations, Key={"reservation_id": {"S": rid}}, ConsistentRead=True
+            ).get("Item", {})
+            # A strongly consistent read of an item under 4 KB: 1 read unit.
+            self._count_own("calls/dynamodb/GetItem", "read_units", f"table/{self.reservations}/read_units")
+            token = item.get("task_token", {}).get("S")
+            if token and token != not_this and item.get("status", {}).get("S") == "HELD":
+                return str(token)
+            time.sleep(0.1)
+        return None
+
+    def running(self, names: set[str]) -> set[str]:
+        """Which of these executions still run (ListExecutions, counted as the bench's own)."""
+        found: set[str] = set()
+        kwargs: dict[str, Any] = {
+            "stateMachineArn": self.ctx.stack.state_machine("ReservationStateMachine"),
+            "statusFilter": "RUNNING",
+            "maxResults": 1000,
+        }
+        while True:
+            page = self.sfn.list_executions(**kwargs)
+            self._count_own("calls/stepfunctions/ListExecutions")
+            found.update(e["name"] for e in page["executions"] if e["name"] in names)
+            if not page.get("nextToken"):
+                return found
+            kwargs["nextToken"] = page["nextToken"]
 
     def rest_confirm(self, sku: str, rid: str) -> bool:
         held = calls.reserve(self.rest, sku, rid, LONG_HOLD_S)
-        return held.status == 201 and calls.confirm(self.rest, rid).status == 200
+        return held.status == 201 and bool(self._token(rid)) and calls.confirm(self.rest, rid).status == 200
 
     def rest_release(self, sku: str, rid: str) -> bool:
         held = calls.reserve(self.rest, sku, rid, LONG_HOLD_S)
-        return held.status == 201 and calls.release(self.rest, rid).status == 204
+        return held.status == 201 and bool(self._token(rid)) and calls.release(self.rest, rid).status == 204
 
     def rest_expiry(self, sku: str, rid: str) -> bool:
         return calls.reserve(self.rest, sku, rid, SHORT_HOLD_S).status == 201
 
     def rest_extend_confirm(self, sku: str, rid: str) -> bool:
         held = calls.reserve(self.rest, sku, rid, LONG_HOLD_S)
-        extended = calls.extend(self.rest, rid, LONG_HOLD_S + 300)
-        return held.status == 201 and extended.status == 200 and calls.confirm(self.rest, rid).status == 200
+        first = self._token(rid)
+        if held.status != 201 or not first:
+            return False
+        if calls.extend(self.rest, rid, LONG_HOLD_S + 300).status != 200:
+            return False
+        return bool(self._token(rid, not_this=first)) and calls.confirm(self.rest, rid).status == 200
 
     def sdk_confirm(self, sku: str, rid: str) -> bool:
         self.sfn.start_execution(
@@ -71,7 +117,7 @@ class Paths:
                 }
             ),
         )
-        return self._reserved(rid) and calls.confirm(self.rest, rid).status == 200
+        return bool(self._token(rid)) and calls.confirm(self.rest, rid).status == 200
 
     def queue_confirm(self, sku: str, rid: str) -> bool:
         message = {
@@ -83,21 +129,7 @@ class Paths:
             "hold_seconds": LONG_HOLD_S,
         }
         self.sqs.send_message(QueueUrl=self.ctx.stack.queue("OrderQueue"), MessageBody=json.dumps(message))
-        return self._reserved(rid) and calls.confirm(self.rest, rid).status == 200
-
-    def _reserved(self, rid: str, timeout_s: float = 30.0) -> bool:
-        """Waits for the `InventoryReserved` outcome event of `rid` on the local SNS feed."""
-        query = urllib.parse.urlencode({"topic_arn": self.events_topic})
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            with urllib.request.urlopen(f"{self.ctx.stack.api_url}/_local/sns?{query}", timeout=10) as r:
-                messages = json.loads(r.read())["messages"]
-            for message in messages:
-                body = json.loads(message["message"])
-                if body.get("reservation_id") == rid and body.get("event_type") == "InventoryReserved":
-                    return True
-            time.sleep(0.1)
-        return False
+        return bool(self._token(rid)) and calls.confirm(self.rest, rid).status == 200
 
 
 def _settle(aws_url: str, limit_s: float = 20.0) -> dict[str, Any] | None:
@@ -145,12 +177,14 @@ def _measure_path(
 ) -> dict[str, Any]:
     aws_url = ctx.stack.aws_url
     rest = RestClient(ctx.stack.api_url)
-    lifecycle: Lifecycle = getattr(Paths(ctx, rest), name)
+    paths = Paths(ctx, rest)
+    lifecycle: Lifecycle = getattr(paths, name)
     sku = ctx.sku(f"CALLS-{name.upper().replace('_', '')}")
     create_product(rest, sku, lifecycles + 10)
     rest.requests = 0
     ok: list[bool] = []
     lock = threading.Lock()
+    names = {f"{name.replace('_', '-')}-{ctx.run_id}-{n}" for n in range(lifecycles)}
 
     def one(n: int) -> None:
         result = lifecycle(sku, f"{name.replace('_', '-')}-{ctx.run_id}-{n}")
@@ -160,17 +194,24 @@ def _measure_path(
     reset_calls(aws_url)
     started = time.monotonic()
     load = attempts(lifecycles, CLIENTS, time.monotonic() + max(ctx.left() / 3, 20), one)
-    if name == "rest_expiry":
-        time.sleep(SHORT_HOLD_S + 1)
-    snapshot = _settle(aws_url) or {}
+    finish_by = time.monotonic() + (SHORT_HOLD_S + 30 if name == "rest_expiry" else 30)
+    still_running = paths.running(names)
+    while still_running and time.monotonic() < finish_by:
+        time.sleep(0.5)
+        still_running = paths.running(names)
+    snapshot = _settle(aws_url) or {}  # stream-triggered functions run after the executions end
     window_s = time.monotonic() - started
 
-    net = net_of_background(flatten(snapshot), window_s, background, background_s)
+    counted = flatten(snapshot)
+    for key, n in paths.own.items():
+        counted[key] = max(0.0, counted.get(key, 0.0) - n)
+    net = net_of_background(counted, window_s, background, background_s)
     figures = per_lifecycle(net, lifecycles, ctx.stack.table("InventoryTable"))
     figures.update(_hot_item_writes(ctx, sku, lifecycles))
     figures["rest_requests"] = round(rest.requests / lifecycles, 3)
     figures["lifecycles"] = lifecycles
     figures["failed"] = lifecycles - sum(ok) + len(load.errors)
+    figures["still_running"] = len(still_running)
     figures["window_s"] = round(window_s, 1)
     limits = aws_limits.ceilings(figures)
     figures["ceilings"] = limits
@@ -191,7 +232,7 @@ def run(ctx: Context) -> dict[str, Any]:
     if read_calls(aws_url) is None:
         print("\ncalls and cost: call counters unavailable (no GET /_local/calls on the AWS endpoint)")
         return {"available": False}
-    lifecycles = 2 if ctx.smoke else 20
+    lifecycles = 1 if ctx.smoke else 20
 
     _settle(aws_url)  # what earlier work left running must not count as the idle background
     reset_calls(aws_url)
