@@ -10,6 +10,7 @@ soak's memory, open holds); `--smoke` runs a tiny version of each on one shared 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import time
 import traceback
@@ -91,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [BY_NAME[name] for name in args.scenarios] or SCENARIOS
     output = args.output or results.default_path(args.smoke)
     run_id = time.strftime("%H%M%S")
+    load_at_start = results.load_average()
     started = time.monotonic()
 
     shared: StackProcess | None = None
@@ -108,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         shared_stop = _stop(shared, run_id, "shared") if shared is not None else None
 
     document = results.merge(output, entries, smoke=args.smoke, shared_stack_stop=shared_stop)
+    document["machine"]["load_average_at_start"] = load_at_start
     document["targets"] = evaluate(document["scenarios"])
     document["total_seconds"] = round(time.monotonic() - started, 1)
     results.write(output, document)
@@ -122,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     failed = [name for name, entry in entries.items() if entry.get("error")]
+    loads = document["machine"]["load_average_at_start"], document["machine"]["load_average_at_end"]
+    print(f"load average (1, 5, 15 min) at start {loads[0]}, at end {loads[1]} on {os.cpu_count()} CPUs")
     print(
         f"\nwrote {output} in {document['total_seconds']:.0f} s"
         + (f"; failed: {', '.join(failed)}" if failed else "")

@@ -39,9 +39,15 @@ def _memory_gib() -> float | None:
     return None
 
 
+def load_average() -> list[float]:
+    """1, 5 and 15 minute load: other work on the machine slows every figure down."""
+    return [round(load, 2) for load in os.getloadavg()]
+
+
 def machine() -> dict[str, Any]:
     return {
         "cpus": os.cpu_count(),
+        "load_average_at_end": load_average(),
         "memory_gib": _memory_gib(),
         "python": platform.python_version(),
         "platform": platform.platform(),
