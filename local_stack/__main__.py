@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 from local_stack.stack import (
@@ -128,7 +129,9 @@ def main(argv: list[str] | None = None) -> int:
             pass
     finally:
         print("Stopping (saving data)...", flush=True)
+        started = time.monotonic()
         stack.stop()
+        print(f"Stopped in {time.monotonic() - started:.1f} s; data saved to {args.state_file}", flush=True)
     return 0
 
 

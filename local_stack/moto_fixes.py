@@ -449,11 +449,15 @@ def prune_finished_executions() -> None:
 
 
 class _LiveThreads(list[threading.Thread]):
-    """`TMP_THREADS` that forgets threads once they have finished."""
+    """`TMP_THREADS` that forgets threads once they have finished (checked when the list has
+    doubled since the last check, so appending stays cheap with thousands of live threads)."""
+
+    _limit = 64
 
     def append(self, thread: threading.Thread) -> None:
-        if len(self) >= 64:
+        if len(self) >= self._limit:
             self[:] = [t for t in self if t.is_alive() or t.ident is None]
+            self._limit = max(64, 2 * len(self))
         super().append(thread)
 
 

@@ -177,7 +177,10 @@ class LocalStack:
     def _serve(self, app: Callable[..., Any], port: int, name: str) -> BaseWSGIServer:
         server = make_server(self.options.host, port, app, threaded=True)
         server.daemon_threads = True  # type: ignore[attr-defined]
-        thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+        # A short poll interval: shutdown() waits for the loop to notice, and Ctrl-C waits for that.
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name=name, daemon=True
+        )
         thread.start()
         self._servers.append(server)
         self._threads.append(thread)
