@@ -132,8 +132,9 @@ class Paths:
         return bool(self._token(rid)) and calls.confirm(self.rest, rid).status == 200
 
 
-def _settle(aws_url: str, limit_s: float = 20.0) -> dict[str, Any] | None:
-    """Counters once executions and their Lambda calls have not moved for a second."""
+def _settle(aws_url: str, quiet_reads: int = 2, limit_s: float = 20.0) -> dict[str, Any] | None:
+    """Counters once executions and their Lambda calls have not moved for `quiet_reads` reads
+    half a second apart."""
     deadline = time.monotonic() + limit_s
     last: tuple[float, float] | None = None
     still = 0
@@ -144,7 +145,7 @@ def _settle(aws_url: str, limit_s: float = 20.0) -> dict[str, Any] | None:
             float(sum((snapshot.get("lambda_invocations") or {}).values())),
         )
         still = still + 1 if marker == last else 0
-        if still >= 2:
+        if still >= quiet_reads:
             return snapshot
         last = marker
         time.sleep(0.5)
@@ -199,7 +200,8 @@ def _measure_path(
     while still_running and time.monotonic() < finish_by:
         time.sleep(0.5)
         still_running = paths.running(names)
-    snapshot = _settle(aws_url) or {}  # stream-triggered functions run after the executions end
+    # Stream-triggered functions run after the executions end.
+    snapshot = _settle(aws_url, quiet_reads=1 if ctx.smoke else 2) or {}
     window_s = time.monotonic() - started
 
     counted = flatten(snapshot)
@@ -234,7 +236,7 @@ def run(ctx: Context) -> dict[str, Any]:
         return {"available": False}
     lifecycles = 1 if ctx.smoke else 20
 
-    _settle(aws_url)  # what earlier work left running must not count as the idle background
+    _settle(aws_url, quiet_reads=1 if ctx.smoke else 2)  # earlier work is not the idle background
     reset_calls(aws_url)
     started = time.monotonic()
     time.sleep(1.0 if ctx.smoke else 5.0)

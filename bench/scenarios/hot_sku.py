@@ -23,7 +23,7 @@ LONG_HOLD_S = 900  # far beyond the scenario: nothing may expire while it is cou
 
 def _sizes(smoke: bool) -> dict[str, int]:
     if smoke:
-        return {"clients": 8, "stock": 10, "attempts": 16, "serial": 5, "baseline": 10}
+        return {"clients": 4, "stock": 6, "attempts": 10, "serial": 5, "baseline": 10}
     return {"clients": 64, "stock": 200, "attempts": 320, "serial": 100, "baseline": 200}
 
 

@@ -45,8 +45,8 @@ def _rss_by_block(samples: list[tuple[int, int]], block: int) -> list[float]:
 
 
 def run(ctx: Context) -> dict[str, Any]:
-    total = 40 if ctx.smoke else 2000
-    block = 10 if ctx.smoke else 100
+    total = 20 if ctx.smoke else 2000
+    block = 5 if ctx.smoke else 100
     skus = [ctx.sku(f"SOAK{k}") for k in range(PRODUCTS)]
     for sku in skus:
         create_product(ctx.rest, sku, total)

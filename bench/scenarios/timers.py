@@ -40,7 +40,7 @@ def epoch(moment: str) -> float:
 
 def _sizes(smoke: bool) -> dict[str, int]:
     if smoke:
-        return {"holds": 12, "products": 2, "shortest_s": 2, "longest_s": 4}
+        return {"holds": 12, "products": 2, "shortest_s": 1, "longest_s": 3}
     return {"holds": 1000, "products": 10, "shortest_s": 5, "longest_s": 30}
 
 
