@@ -92,26 +92,19 @@ class WeakInstances:
     __slots__ = ("__weakref__", "_refs")
 
     def __init__(self, instances: Any = ()) -> None:
-        self._refs: dict[int, weakref.ref[Any]] = {}
+        # Keyed by id(): models may define __eq__ without __hash__.
+        self._refs: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
         for instance in instances:
             self.append(instance)
 
     def append(self, instance: Any) -> None:
-        key = id(instance)
-        refs = self._refs
-
-        def forget(ref: weakref.ref[Any], key: int = key) -> None:
-            if refs.get(key) is ref:
-                del refs[key]
-
         try:
-            refs[key] = weakref.ref(instance, forget)
+            self._refs[id(instance)] = instance
         except TypeError:
             pass
 
     def __iter__(self) -> Iterator[Any]:
-        live = [ref() for ref in list(self._refs.values())]
-        return iter([instance for instance in live if instance is not None])
+        return iter(list(self._refs.values()))
 
     def __len__(self) -> int:
         return len(self._refs)
