@@ -18,6 +18,11 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def parse_iso(moment: str) -> datetime:
+    """The inverse of `iso` (and of any ISO 8601 time with `Z` or an offset)."""
+    return datetime.fromisoformat(moment.replace("Z", "+00:00"))
+
+
 class StockStatus(StrEnum):
     IN_STOCK = "IN_STOCK"
     LOW_STOCK = "LOW_STOCK"

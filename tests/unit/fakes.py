@@ -17,6 +17,7 @@ from inventory.domain.reservation_models import (
     TimelineEntry,
 )
 from inventory.domain.reservation_ports import (
+    CLOSING_MOVEMENTS,
     Closing,
     ExecutionOutcome,
     OutcomeEvent,
@@ -262,11 +263,7 @@ class FakeReservationStore:
                 raise ReservationConflict(
                     "stock holds less than reserved", reservation_id=reservation.reservation_id
                 )
-        kind = {
-            ReservationStatus.FULFILLED: MovementKind.FULFILLED,
-            ReservationStatus.RELEASED: MovementKind.RELEASED,
-            ReservationStatus.EXPIRED: MovementKind.EXPIRED,
-        }[change.status]
+        kind = CLOSING_MOVEMENTS[change.status]
         for index, line in enumerate(reservation.lines):
             sold = line.quantity if change.status is ReservationStatus.FULFILLED else 0
             self.tables._add((line.product_id, line.warehouse_id), -sold, -line.quantity)

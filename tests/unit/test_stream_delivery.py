@@ -1,15 +1,12 @@
 """Stream batches are delivered with Lambda's event source mapping semantics: in order, retried,
-bisected, partially failed and finally sent to the on-failure destination."""
+bisected, partially failed and finally sent to the on-failure destination (a recording SQS)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from local_stack.event_sources import EventSourcePollers
 from local_stack.lambda_runtime import InvokeResult
@@ -52,10 +49,24 @@ def records(*ids: str) -> list[dict[str, Any]]:
     ]
 
 
+class RecordingQueues:
+    """The two SQS calls an on-failure destination makes, kept in memory."""
+
+    def __init__(self) -> None:
+        self.sent: dict[str, list[str]] = {}
+
+    def get_queue_url(self, QueueName: str) -> dict[str, str]:
+        return {"QueueUrl": f"https://sqs.local/{QueueName}"}
+
+    def send_message(self, QueueUrl: str, MessageBody: str) -> dict[str, str]:
+        self.sent.setdefault(QueueUrl, []).append(MessageBody)
+        return {"MessageId": str(len(self.sent[QueueUrl]))}
+
+
 @pytest.fixture
-def aws() -> Iterator[Any]:
-    with mock_aws():
-        yield lambda service: boto3.client(service, region_name="us-east-1")
+def aws() -> Any:
+    queues = RecordingQueues()
+    return lambda service: queues
 
 
 def pollers(runtime: ScriptedFunction, aws: Any) -> EventSourcePollers:
@@ -75,16 +86,16 @@ def test_a_good_batch_is_delivered_once(aws: Any) -> None:
 
 def test_a_failing_batch_is_bisected_and_the_poison_record_goes_to_the_destination(aws: Any) -> None:
     sqs = aws("sqs")
-    url = sqs.create_queue(QueueName="failures")["QueueUrl"]
+    url = sqs.get_queue_url(QueueName="failures")["QueueUrl"]
     runtime = ScriptedFunction()
     destination = {"OnFailure": {"Destination": "arn:aws:sqs:us-east-1:123456789012:failures"}}
     props = {"MaximumRetryAttempts": 2, "BisectBatchOnFunctionError": True, "DestinationConfig": destination}
     pollers(runtime, aws).deliver_stream_batch(source(**props), "shard-1", records("a", POISON, "c", "d"))
     # Halves are retried in order until the poison record is alone; it is given up on, the rest delivered
     assert runtime.batches == [["a", POISON, "c", "d"], ["a", POISON], ["a"], [POISON], ["c", "d"]]
-    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    messages = sqs.sent[url]
     assert len(messages) == 1
-    info = json.loads(messages[0]["Body"])["DDBStreamBatchInfo"]
+    info = json.loads(messages[0])["DDBStreamBatchInfo"]
     assert info["batchSize"] == 1 and info["startSequenceNumber"] == "101" and info["shardId"] == "shard-1"
 
 

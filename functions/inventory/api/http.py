@@ -17,10 +17,12 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 
 from inventory.config import ApiSettings
 from inventory.domain.api_keys import Scope
 from inventory.errors import Forbidden, InventoryError, error_body, http_status
+from inventory.validation import validation_details
 
 logger = Logger(child=True)
 
@@ -36,13 +38,12 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     )
 
 
-def _field_name(location: Any) -> str:
-    parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or "body"
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
-def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
-    return [{"field": _field_name(e.get("loc", ())), "problem": str(e.get("msg", "invalid"))} for e in errors]
+def answer(status: int, body: ModelT) -> Response[ModelT]:
+    """A typed JSON answer (documented in the OpenAPI document by its model)."""
+    return Response(status_code=status, content_type="application/json", body=body)
 
 
 def reject_unknown_query_parameters(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
@@ -99,7 +100,7 @@ def make_resolver(settings: ApiSettings) -> APIGatewayRestResolver:
     return app
 
 
-__all__ = ["RouteDeps", "Scope", "caller_scope", "json_response", "make_resolver", "require_scope"]
+__all__ = ["RouteDeps", "Scope", "answer", "caller_scope", "json_response", "make_resolver", "require_scope"]
 
 DepsT = TypeVar("DepsT")
 

@@ -7,10 +7,11 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 
 from inventory.api.contract import ID_PATTERN, STOREFRONT, errors
 from inventory.api.http import RouteDeps, Scope, require_scope
+from inventory.domain.reservation_models import Quantity
 from inventory.domain.stock_levels import inventory_view
 from inventory.domain.stock_ports import StockQueries, StockRecordStore
 from inventory.domain.stock_queries import check_availability
@@ -52,7 +53,7 @@ class CheckItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sku: str = Field(pattern=ID_PATTERN, description="Product id")
-    quantity: StrictInt = Field(ge=1, le=1_000_000, description="Units wanted")
+    quantity: Annotated[Quantity, Field(strict=True, description="Units wanted")]
     warehouse_id: str = Field(default=DEFAULT_WAREHOUSE, pattern=ID_PATTERN, description="Warehouse to check")
 
 

@@ -1,4 +1,4 @@
-"""Reservations over REST (storefront key): hold stock for a cart or checkout, then confirm or release.
+"""Reservations over REST: hold stock for a cart or checkout, then confirm, extend or release it.
 
 Every answer comes from DynamoDB at once: the handler writes the change (conditionally, with the
 stock and the ledger) and then starts or signals the reservation's workflow, without waiting for it.
@@ -7,22 +7,22 @@ stock and the ledger) and then starts or signals the reservation's workflow, wit
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from inventory.api.contract import ADMIN, STOREFRONT, errors
-from inventory.api.http import RouteDeps, Scope, require_scope
+from inventory.api.contract import STOREFRONT, errors
+from inventory.api.http import RouteDeps, Scope, answer, require_scope
 from inventory.domain import reservation_requests as requests
-from inventory.domain.fulfilment import fulfil_order
 from inventory.domain.reservation_models import (
     ID_PATTERN,
     MAX_HOLD_SECONDS,
     HoldPolicy,
     Identifier,
+    Quantity,
     Reservation,
     ReservationInput,
     ReservationLine,
@@ -30,7 +30,6 @@ from inventory.domain.reservation_models import (
     TimelineEntry,
 )
 from inventory.domain.reservation_ports import OutcomePublisher, ReservationStore, Workflow
-from inventory.domain.reservation_upkeep import ReconciliationReport, reconcile
 from inventory.models import DEFAULT_WAREHOUSE, utc_now
 
 router = Router()
@@ -53,7 +52,7 @@ deps: RouteDeps[ReservationDeps] = RouteDeps(router, "reservations")
 class ReserveProduct(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    quantity: int = Field(ge=1, le=1_000_000)
+    quantity: Quantity
     reservationId: Identifier
     warehouse_id: Identifier = DEFAULT_WAREHOUSE
     hold_seconds: int | None = Field(default=None, ge=1, le=MAX_HOLD_SECONDS)
@@ -97,13 +96,6 @@ class ReservationView(BaseModel):
     execution_arn: str | None = None
     error: str | None = Field(default=None, description="FAILED: the named error that refused it")
     timeline: list[TimelineEntry] | None = None
-
-
-ModelT = TypeVar("ModelT", bound=BaseModel)
-
-
-def answer(status: int, body: ModelT) -> Response[ModelT]:
-    return Response(status_code=status, content_type="application/json", body=body)
 
 
 def view(reservation: Reservation, with_timeline: bool = False) -> ReservationView:
@@ -309,85 +301,3 @@ def release_reservation(
     d = deps()
     requests.cancel(d.store, d.workflow, reservationId, reason, utc_now())
     return Response(status_code=204)
-
-
-class FulfilOrder(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    order_id: Identifier
-    items: ReservationLines
-
-
-class Fulfilment(BaseModel):
-    order_id: str
-    status: str
-    items: list[ReservationLine]
-    fulfilled_at: str
-
-
-@router.post(
-    "/inventory/fulfill",
-    summary="Sell an order's items without a prior hold (FR-5)",
-    description="Lowers stock of every item only if enough is available, all or none. The same order_id "
-    "again returns the first fulfilment (200) and sells nothing more.",
-    responses={
-        200: {"description": "This order_id was fulfilled before: the first fulfilment, nothing sold twice"},
-        **errors(
-            400,
-            401,
-            403,
-            404,
-            409,
-            success=201,
-            described={
-                201: "Sold",
-                404: "Unknown product or warehouse",
-                409: "INSUFFICIENT_STOCK naming the lines, or RESERVATION_CONFLICT (other items)",
-            },
-        ),
-    },
-    tags=["Reservations"],
-    security=STOREFRONT,
-)
-def fulfil(body: Annotated[FulfilOrder, Body()]) -> Response[Fulfilment]:
-    require_scope(router, Scope.STOREFRONT)
-    d = deps()
-    sold, created = fulfil_order(d.store, d.events, body.order_id, list(body.items), utc_now())
-    result = Fulfilment(
-        order_id=body.order_id, status=sold.status.value, items=sold.lines, fulfilled_at=sold.created_at
-    )
-    return answer(201 if created else 200, result)
-
-
-class Reconciliation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    repair: bool = Field(default=False, description="Also set drifted reserved counts (with a ledger entry)")
-
-
-@router.get(
-    "/admin/reconciliation",
-    summary="Check reserved counts against HELD reservations",
-    description="Reports records whose reserved_count differs from the sum of their HELD reservations, "
-    "or whose counts are negative or inconsistent. Changes nothing.",
-    responses=errors(400, 401, 403),
-    tags=["Admin"],
-    security=ADMIN,
-)
-def check_reconciliation() -> ReconciliationReport:
-    require_scope(router, Scope.ADMIN)
-    return reconcile(deps().store, repair=False)
-
-
-@router.post(
-    "/admin/reconciliation",
-    summary="Check, and optionally repair, reserved counts",
-    description="With `repair: true`, sets each drifted reserved_count to the sum of its HELD reservations "
-    "and writes a RECONCILED ledger movement for it.",
-    responses=errors(400, 401, 403),
-    tags=["Admin"],
-    security=ADMIN,
-)
-def run_reconciliation(body: Annotated[Reconciliation, Body()]) -> ReconciliationReport:
-    require_scope(router, Scope.ADMIN)
-    return reconcile(deps().store, repair=body.repair)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import uuid
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from inventory.models import iso, utc_now
 
@@ -49,6 +49,20 @@ class Movement(BaseModel):
         default=None, description="Counts before and after, for changes made on a record as read (admin)"
     )
     after: Counts | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _delta_from_counts(cls, data: Any) -> Any:
+        # movements written before `delta` existed carry before/after only
+        if isinstance(data, dict) and "delta" not in data and data.get("before") and data.get("after"):
+            before, after = data["before"], data["after"]
+            data = {
+                **data,
+                "delta": {
+                    key: int(after[key]) - int(before[key]) for key in ("stock_count", "reserved_count")
+                },
+            }
+        return data
 
 
 def new_movement(

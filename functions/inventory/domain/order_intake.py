@@ -15,6 +15,7 @@ from inventory.domain.reservation_models import (
     MAX_HOLD_SECONDS,
     MAX_LINES,
     Identifier,
+    Quantity,
     ReservationInput,
     ReservationLine,
     execution_name,
@@ -27,7 +28,7 @@ class OrderItem(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     sku: Identifier
-    quantity: int = Field(ge=1, le=1_000_000)
+    quantity: Quantity
     warehouse_id: Identifier = DEFAULT_WAREHOUSE
 
 

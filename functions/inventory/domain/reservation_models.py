@@ -11,8 +11,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from inventory.errors import ValidationFailed
-from inventory.models import DEFAULT_WAREHOUSE
+from inventory.errors import ReservationClosed, ReservationNotFound, ValidationFailed
+from inventory.models import DEFAULT_WAREHOUSE, parse_iso
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
 SWEEP_SHARDS = 8
@@ -20,6 +20,8 @@ MAX_LINES = 25  # a transaction holds at most 100 actions: 2 per line (stock + l
 MAX_HOLD_SECONDS = 31_536_000  # a Standard execution lives at most one year
 
 Identifier = Annotated[str, Field(pattern=ID_PATTERN, description="1-128 of A-Z a-z 0-9 . _ : -")]
+MAX_QUANTITY = 1_000_000
+Quantity = Annotated[int, Field(ge=1, le=MAX_QUANTITY, description="Units (1 to 1,000,000)")]
 
 
 class ReservationStatus(StrEnum):
@@ -45,7 +47,7 @@ class ReservationLine(BaseModel):
 
     product_id: Identifier
     warehouse_id: Identifier = DEFAULT_WAREHOUSE
-    quantity: int = Field(ge=1, le=1_000_000, description="Units to hold")
+    quantity: Annotated[Quantity, Field(description="Units to hold")]
 
 
 def _distinct_lines(items: list[ReservationLine]) -> list[ReservationLine]:
@@ -193,10 +195,6 @@ def sweep_shard(reservation_id: str) -> str:
     return str(int(hashlib.sha256(reservation_id.encode()).hexdigest()[:8], 16) % SWEEP_SHARDS)
 
 
-def parse_iso(moment: str) -> datetime:
-    return datetime.fromisoformat(moment.replace("Z", "+00:00"))
-
-
 def expiry_after(now: datetime, hold_seconds: int) -> datetime:
     """`hold_seconds` from now, rounded up to a whole second: Step Functions' Wait until a timestamp
     ignores milliseconds, so only a whole-second expiry can be met exactly by the workflow's timer."""
@@ -219,3 +217,31 @@ def timer_seconds(moment: datetime, now: datetime) -> int:
 def seconds_until(moment: datetime, now: datetime) -> int:
     """Whole seconds until `moment`, at least 1 (a callback timeout must be positive)."""
     return max(1, math.ceil((moment - now).total_seconds()))
+
+
+def reservation_not_found(reservation_id: str) -> ReservationNotFound:
+    return ReservationNotFound(
+        f"reservation {reservation_id!r} does not exist", reservation_id=reservation_id
+    )
+
+
+def reservation_closed(reservation: Reservation) -> ReservationClosed:
+    """A decision on a reservation that already reached a final state."""
+    return ReservationClosed(
+        f"reservation {reservation.reservation_id!r} is already {reservation.status.value}"
+        + (f": {reservation.reason}" if reservation.reason else ""),
+        reservation_id=reservation.reservation_id,
+        status=reservation.status.value,
+        reason=reservation.reason,
+    )
+
+
+def reservation_expired(reservation: Reservation) -> ReservationClosed:
+    """A hold past its expiry is closed for decisions even before its timer has released the stock."""
+    reason = f"hold expired at {reservation.expires_at}"
+    return ReservationClosed(
+        f"reservation {reservation.reservation_id!r} is already EXPIRED: {reason}",
+        reservation_id=reservation.reservation_id,
+        status=ReservationStatus.EXPIRED.value,
+        reason=reason,
+    )

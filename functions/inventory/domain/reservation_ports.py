@@ -10,12 +10,14 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from inventory.domain.ledger import MovementKind
 from inventory.domain.reservation_models import (
     Reservation,
     ReservationInput,
     ReservationLine,
     ReservationStatus,
     TimelineEntry,
+    reservation_not_found,
 )
 from inventory.errors import ReservationConflict
 
@@ -48,6 +50,22 @@ class ReservationStore(Protocol):
     def stock_items(self) -> list[dict[str, Any]]: ...
 
     def set_reserved(self, item: dict[str, Any], reserved_count: int, reason: str) -> bool: ...
+
+
+def existing(store: ReservationStore, reservation_id: str) -> Reservation:
+    """The reservation, or ReservationNotFound."""
+    reservation = store.get(reservation_id)
+    if reservation is None:
+        raise reservation_not_found(reservation_id)
+    return reservation
+
+
+# The ledger movement each way out of HELD writes.
+CLOSING_MOVEMENTS = {
+    ReservationStatus.FULFILLED: MovementKind.FULFILLED,
+    ReservationStatus.RELEASED: MovementKind.RELEASED,
+    ReservationStatus.EXPIRED: MovementKind.EXPIRED,
+}
 
 
 class Closing(BaseModel):
@@ -116,10 +134,7 @@ def conflict_if_different(
     existing: Reservation, lines: list[ReservationLine], execution_arn: str | None
 ) -> None:
     """A reservation id already used for other lines, or held by another execution, is refused."""
-    same_lines = sorted(existing.lines, key=lambda x: (x.product_id, x.warehouse_id)) == sorted(
-        lines, key=lambda x: (x.product_id, x.warehouse_id)
-    )
-    if not same_lines:
+    if not existing.same_lines(lines):
         raise ReservationConflict(
             f"reservation {existing.reservation_id!r} already exists with other lines",
             reservation_id=existing.reservation_id,

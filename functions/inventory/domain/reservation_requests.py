@@ -24,7 +24,8 @@ from inventory.domain.reservation_models import (
     ReservationInput,
     ReservationStatus,
     execution_name,
-    parse_iso,
+    reservation_closed,
+    reservation_expired,
 )
 from inventory.domain.reservation_ports import (
     Closing,
@@ -33,6 +34,7 @@ from inventory.domain.reservation_ports import (
     Start,
     Workflow,
     conflict_if_different,
+    existing,
 )
 from inventory.domain.reservation_workflow import (
     EXTEND_SIGNAL,
@@ -40,6 +42,7 @@ from inventory.domain.reservation_workflow import (
     execution_input,
     new_hold,
     timer,
+    undo_unarmed,
 )
 from inventory.errors import (
     TASK_ERRORS,
@@ -52,40 +55,10 @@ from inventory.errors import (
     TransientStoreError,
     WorkflowFailed,
 )
-from inventory.models import iso
+from inventory.models import iso, parse_iso
 
 # A decision retries only when the record changed between its read and its write (a token stored).
 ATTEMPTS = 4
-
-
-def _get(store: ReservationStore, reservation_id: str) -> Reservation:
-    reservation = store.get(reservation_id)
-    if reservation is None:
-        raise ReservationNotFound(
-            f"reservation {reservation_id!r} does not exist", reservation_id=reservation_id
-        )
-    return reservation
-
-
-def _closed(reservation: Reservation) -> ReservationClosed:
-    return ReservationClosed(
-        f"reservation {reservation.reservation_id!r} is already {reservation.status.value}"
-        + (f": {reservation.reason}" if reservation.reason else ""),
-        reservation_id=reservation.reservation_id,
-        status=reservation.status.value,
-        reason=reservation.reason,
-    )
-
-
-def _expired(reservation: Reservation) -> ReservationClosed:
-    """A hold past its expiry is closed for decisions even before its timer has released the stock."""
-    reason = f"hold expired at {reservation.expires_at}"
-    return ReservationClosed(
-        f"reservation {reservation.reservation_id!r} is already EXPIRED: {reason}",
-        reservation_id=reservation.reservation_id,
-        status=ReservationStatus.EXPIRED.value,
-        reason=reason,
-    )
 
 
 def _signal(send: Callable[[str], Signal], token: str | None) -> None:
@@ -131,17 +104,7 @@ def _start_timer(
     if started is Start.TAKEN:
         # The name is taken by an execution with other input (an SDK start of the same id), or by
         # one that ended without arming this hold: no timer can follow it, so it is undone.
-        store.close(
-            held,
-            Closing(
-                status=ReservationStatus.RELEASED,
-                reason="the reservation id belongs to another workflow execution",
-                actor="api",
-                at=iso(now),
-                token=None,
-                check_token=True,
-            ),
-        )
+        undo_unarmed(store, held, "the reservation id belongs to another workflow execution", "api", now)
         raise ReservationConflict(
             f"reservation {held.reservation_id!r} is used by another workflow execution",
             reservation_id=held.reservation_id,
@@ -197,14 +160,14 @@ def confirm(store: ReservationStore, workflow: Workflow, reservation_id: str, no
         if r.status is ReservationStatus.FULFILLED:
             return True
         if r.status is not ReservationStatus.HELD:
-            raise _closed(r)
+            raise reservation_closed(r)
         if r.expired(now):
-            raise _expired(r)
+            raise reservation_expired(r)
         return False
 
     done, changed = _decide(
         store,
-        _get(store, reservation_id),
+        existing(store, reservation_id),
         lambda r: Closing(
             status=ReservationStatus.FULFILLED,
             reason="confirmed",
@@ -230,7 +193,7 @@ def cancel(
     product_id: str | None = None,
 ) -> Reservation:
     """Releases the hold. Releasing a released, expired or refused one is harmless; a sold one is 409."""
-    reservation = _get(store, reservation_id)
+    reservation = existing(store, reservation_id)
     if product_id is not None and not reservation.has_product(product_id):
         raise ReservationNotFound(
             f"reservation {reservation_id!r} holds no {product_id!r}", reservation_id=reservation_id
@@ -238,7 +201,7 @@ def cancel(
 
     def settled(r: Reservation) -> bool:
         if r.status is ReservationStatus.FULFILLED:
-            raise _closed(r)
+            raise reservation_closed(r)
         return r.status is not ReservationStatus.HELD
 
     done, changed = _decide(
@@ -269,17 +232,21 @@ def extend(
 ) -> Reservation:
     """Moves the expiry to `hold_seconds` from now (bounded by the policy), then re-arms the timer.
     If the signal is lost, the Release step finds the later expiry and re-arms it itself."""
-    reservation = _get(store, reservation_id)
+    reservation = existing(store, reservation_id)
     if reservation.status is not ReservationStatus.HELD:
-        raise _closed(reservation)
+        raise reservation_closed(reservation)
     if reservation.expired(now):
-        raise _expired(reservation)
+        raise reservation_expired(reservation)
     expires = policy.extended_expiry(parse_iso(reservation.created_at), now, hold_seconds)
     try:
         done = store.extend(reservation, iso(expires), int(expires.timestamp()), iso(now))
     except ReservationClosed:
-        current = _get(store, reservation_id)
-        raise _expired(current) if current.status is ReservationStatus.HELD else _closed(current) from None
+        current = existing(store, reservation_id)
+        raise (
+            reservation_expired(current)
+            if current.status is ReservationStatus.HELD
+            else reservation_closed(current)
+        ) from None
     cause = json.dumps(timer(done, now).model_dump())
     _signal(lambda token: workflow.fail(token, EXTEND_SIGNAL, cause), done.task_token)
     return done
@@ -287,4 +254,4 @@ def extend(
 
 def report(store: ReservationStore, reservation_id: str) -> Reservation:
     """A reservation and what happened to it (its timeline is written with each change)."""
-    return _get(store, reservation_id)
+    return existing(store, reservation_id)

@@ -17,11 +17,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from inventory.domain.reservation_models import ReservationStatus, execution_name
-from inventory.domain.reservation_ports import Closing, OutcomePublisher, ReservationStore, Start, Workflow
-from inventory.domain.reservation_workflow import TIMEOUT_ERROR, execution_input, release
+from inventory.domain.reservation_models import execution_name
+from inventory.domain.reservation_ports import OutcomePublisher, ReservationStore, Start, Workflow
+from inventory.domain.reservation_workflow import TIMEOUT_ERROR, execution_input, release, undo_unarmed
 from inventory.errors import HoldExtended, InventoryError, TransientStoreError
-from inventory.models import iso
 
 # Arming takes well under a second; a REST hold still unarmed after this long has no execution.
 ARM_GRACE_SECONDS = 10
@@ -50,16 +49,9 @@ def _arm(
         if started is Start.STARTED:
             report.armed.append(held.reservation_id)
             continue
-        closing = Closing(
-            status=ReservationStatus.RELEASED,
-            reason="its workflow execution ended before arming the hold's timer",
-            actor="sweeper",
-            at=iso(now),
-            token=None,
-            check_token=True,
-        )
-        _, changed = store.close(held, closing)
-        if changed:
+        if undo_unarmed(
+            store, held, "its workflow execution ended before arming the hold's timer", "sweeper", now
+        ):
             report.undone.append(held.reservation_id)
 
 

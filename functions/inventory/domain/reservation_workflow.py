@@ -19,7 +19,7 @@ from inventory.domain.reservation_models import (
     ReservationStatus,
     TimelineEntry,
     expiry_after,
-    parse_iso,
+    reservation_closed,
     sweep_shard,
     timer_seconds,
     wait_timestamp,
@@ -30,18 +30,17 @@ from inventory.domain.reservation_ports import (
     OutcomePublisher,
     ReservationStore,
     conflict_if_different,
+    existing,
 )
 from inventory.errors import (
     HoldExtended,
     InsufficientStock,
     InventoryError,
     ProductNotFound,
-    ReservationClosed,
-    ReservationNotFound,
     StockRecordNotFound,
     ValidationFailed,
 )
-from inventory.models import iso
+from inventory.models import iso, parse_iso
 
 TIMEOUT_ERROR = "States.Timeout"
 RELEASE_SIGNAL = "ReleaseRequested"
@@ -180,11 +179,7 @@ def reserve(
     conflict_if_different(existing, request.items, execution_arn)
     if existing.status is not ReservationStatus.HELD:
         # closed before this step ran (a REST confirm or release right after the hold): Release settles
-        raise ReservationClosed(
-            f"reservation {existing.reservation_id!r} is already {existing.status.value}",
-            reservation_id=existing.reservation_id,
-            status=existing.status.value,
-        )
+        raise reservation_closed(existing)
     if existing.unarmed_shard is not None and existing.source == "api":
         events.reservation(OutcomeEvent.RESERVED, existing)  # held over REST: announced once armed
     return ArmedHold(reservation_id=existing.reservation_id, timer=timer(existing, now))
@@ -200,15 +195,6 @@ def await_decision(
     )
 
 
-def _existing(store: ReservationStore, reservation_id: str) -> Reservation:
-    reservation = store.get(reservation_id)
-    if reservation is None:
-        raise ReservationNotFound(
-            f"reservation {reservation_id!r} does not exist", reservation_id=reservation_id
-        )
-    return reservation
-
-
 def _report(events: OutcomePublisher, reservation: Reservation) -> Reservation:
     event = OUTCOME_EVENTS.get(reservation.status)
     if event is not None:
@@ -220,7 +206,7 @@ def fulfil(
     store: ReservationStore, events: OutcomePublisher, reservation_id: str, actor: str, now: datetime
 ) -> Reservation:
     """The Fulfil step, after a confirm: sells the hold unless the confirm already did, then reports."""
-    reservation = _existing(store, reservation_id)
+    reservation = existing(store, reservation_id)
     if reservation.status is ReservationStatus.HELD:
         reservation, _ = store.close(
             reservation,
@@ -241,7 +227,7 @@ def release(
     """The Release step: after a release request, after the timer (`States.Timeout`), or when an
     earlier step found the reservation closed. A hold whose expiry moved later meanwhile (an
     extension whose signal came too late) is not expired: HoldExtended re-arms the timer."""
-    reservation = _existing(store, reservation_id)
+    reservation = existing(store, reservation_id)
     if reservation.status is ReservationStatus.HELD:
         if error == RELEASE_SIGNAL:
             status, reason = ReservationStatus.RELEASED, (cause or "released on request")[:500]
@@ -253,3 +239,17 @@ def release(
             reservation, Closing(status=status, reason=reason, actor=actor, at=iso(now))
         )
     return _report(events, reservation)
+
+
+def undo_unarmed(store: ReservationStore, held: Reservation, reason: str, actor: str, now: datetime) -> bool:
+    """Releases a hold whose timer can never be armed (its execution name is taken), unless its
+    Hold step stored a token meanwhile. Returns whether this call released it."""
+    closing = Closing(
+        status=ReservationStatus.RELEASED,
+        reason=reason,
+        actor=actor,
+        at=iso(now),
+        token=None,
+        check_token=True,
+    )
+    return store.close(held, closing)[1]

@@ -42,6 +42,7 @@ from inventory.models import (
     StockStatus,
     alert_event,
     iso,
+    parse_iso,
     stock_status,
 )
 
@@ -119,10 +120,6 @@ class Evaluation:
         )
 
 
-def _parse(moment: str) -> datetime:
-    return datetime.fromisoformat(moment.replace("Z", "+00:00"))
-
-
 def _alert(
     snapshot: StockSnapshot, alert_id: str, event: AlertEvent, previous: StockStatus | None, now: datetime
 ) -> Alert:
@@ -163,7 +160,7 @@ def evaluate(
         in_cooldown = (
             cause is not Cause.STOCK
             and state.at is not None
-            and now - _parse(state.at) < timedelta(seconds=rules.cooldown_seconds)
+            and now - parse_iso(state.at) < timedelta(seconds=rules.cooldown_seconds)
         )
         if not in_cooldown:
             generation = state.generation + 1
@@ -186,7 +183,9 @@ def reminder(snapshot: StockSnapshot, now: datetime, rules: AlertRules) -> Evalu
     status = snapshot.status
     if status is StockStatus.IN_STOCK or state.status != status or state.at is None:
         return None
-    last = max(_parse(state.at), _parse(state.reminded_at) if state.reminded_at else _parse(state.at))
+    last = max(
+        parse_iso(state.at), parse_iso(state.reminded_at) if state.reminded_at else parse_iso(state.at)
+    )
     if now - last < timedelta(seconds=rules.reminder_after_seconds):
         return None
     count = state.reminders + 1

@@ -6,13 +6,13 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from inventory.api.http import validation_details
 from inventory.config import ReservationSettings, StoreSettings, load
 from inventory.domain.reservation_models import HoldPolicy
 from inventory.errors import ValidationFailed
 from inventory.store.aws import client, dynamodb_table
 from inventory.store.outcome_events import SnsOutcomePublisher
 from inventory.store.reservations import DynamoReservationStore
+from inventory.validation import validation_details
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 

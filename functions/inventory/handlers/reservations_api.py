@@ -1,4 +1,5 @@
-"""ReservationApiFunction: reserve, confirm, extend, release and read reservations over REST."""
+"""ReservationApiFunction: reserve, confirm, extend, release and read reservations, and sell without a
+hold, over REST."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from inventory.api import reservation_routes
+from inventory.api import reservation_routes, sales_routes
 from inventory.api.http import make_resolver
 from inventory.config import ApiSettings, WorkflowSettings, load
 from inventory.handlers.reservation_tasks import build
@@ -16,11 +17,13 @@ from inventory.store.workflow import StepFunctionsWorkflow
 
 app = make_resolver(load(ApiSettings))
 app.include_router(reservation_routes.router)
+app.include_router(sales_routes.router)
 store, events, policy = build()
 workflow = StepFunctionsWorkflow(
     client("stepfunctions"), load(WorkflowSettings).reservation_state_machine_arn
 )
 deps = reservation_routes.ReservationDeps(store=store, workflow=workflow, policy=policy, events=events)
+sales = sales_routes.SalesDeps(store=store, events=events)
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
@@ -28,4 +31,5 @@ deps = reservation_routes.ReservationDeps(store=store, workflow=workflow, policy
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     reservation_routes.deps.install(app, deps)
+    sales_routes.deps.install(app, sales)
     return app.resolve(event, context)

@@ -27,14 +27,14 @@ from inventory.domain.reservation_models import (
     ReservationLine,
     ReservationStatus,
     TimelineEntry,
+    reservation_closed,
+    reservation_not_found,
 )
-from inventory.domain.reservation_ports import Closing
+from inventory.domain.reservation_ports import CLOSING_MOVEMENTS, Closing
 from inventory.domain.stock_ports import missing_record
 from inventory.errors import (
     InsufficientStock,
-    ReservationClosed,
     ReservationConflict,
-    ReservationNotFound,
     TransientStoreError,
 )
 from inventory.store.items import from_item
@@ -328,16 +328,7 @@ class DynamoReservationStore:
 
     def _not_held(self, reservation_id: str) -> Exception:
         existing = self.get(reservation_id)
-        if existing is None:
-            return ReservationNotFound(
-                f"reservation {reservation_id!r} does not exist", reservation_id=reservation_id
-            )
-        return ReservationClosed(
-            f"reservation {reservation_id!r} is already {existing.status.value}",
-            reservation_id=reservation_id,
-            status=existing.status.value,
-            reason=existing.reason,
-        )
+        return reservation_not_found(reservation_id) if existing is None else reservation_closed(existing)
 
     def extend(
         self, reservation: Reservation, expires_at: str, expires_at_epoch: int, now: str
@@ -393,11 +384,7 @@ class DynamoReservationStore:
         Returns the record as it is now and whether this call closed it. When the record no longer
         matches (closed by someone else, another token, expired for a confirm) nothing is written and
         the current record is returned for the caller to decide."""
-        kind = {
-            ReservationStatus.FULFILLED: MovementKind.FULFILLED,
-            ReservationStatus.RELEASED: MovementKind.RELEASED,
-            ReservationStatus.EXPIRED: MovementKind.EXPIRED,
-        }[change.status]
+        kind = CLOSING_MOVEMENTS[change.status]
         state = "Fulfil" if change.status is ReservationStatus.FULFILLED else "Release"
         entry = TimelineEntry(
             at=change.at, event=change.status.value, state=state, actor=change.actor, reason=change.reason
@@ -473,10 +460,7 @@ class DynamoReservationStore:
             return closed, True
         current = self.get(reservation.reservation_id)
         if current is None:
-            raise ReservationNotFound(
-                f"reservation {reservation.reservation_id!r} does not exist",
-                reservation_id=reservation.reservation_id,
-            )
+            raise reservation_not_found(reservation.reservation_id)
         if codes and codes[0] == "ConditionalCheckFailed":
             return current, False
         raise ReservationConflict(
