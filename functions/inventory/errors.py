@@ -129,10 +129,10 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details if details is not None else {}}}
 
 
-class ReservationPending(InventoryError):
-    """The workflow has not answered within the request's deadline; the same request may be repeated."""
+class ServiceBusy(InventoryError):
+    """Storage or the workflow kept throttling through every retry; the same request may be repeated."""
 
-    code = "RESERVATION_PENDING"
+    code = "SERVICE_BUSY"
 
 
 class WorkflowFailed(InventoryError):
@@ -141,7 +141,7 @@ class WorkflowFailed(InventoryError):
     code = "WORKFLOW_FAILED"
 
 
-HTTP_STATUS[ReservationPending] = 503
+HTTP_STATUS[ServiceBusy] = 503
 HTTP_STATUS[WorkflowFailed] = 502
 
 # Errors a workflow task raises, by the name Step Functions reports them under.

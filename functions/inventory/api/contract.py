@@ -67,7 +67,7 @@ _DESCRIPTIONS = {
     404: "Unknown product, warehouse record or resource",
     409: "Conflict with the current state (see the error code)",
     502: "WORKFLOW_FAILED: the reservation workflow could not be reached; retry later",
-    503: "RESERVATION_PENDING: the workflow has not answered in time; send the same request again",
+    503: "SERVICE_BUSY: storage or the workflow is throttling; send the same request again after Retry-After",
 }
 
 

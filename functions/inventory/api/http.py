@@ -21,7 +21,14 @@ from pydantic import BaseModel
 
 from inventory.config import ApiSettings
 from inventory.domain.api_keys import Scope
-from inventory.errors import Forbidden, InventoryError, error_body, http_status
+from inventory.errors import (
+    Forbidden,
+    InventoryError,
+    ServiceBusy,
+    TransientStoreError,
+    error_body,
+    http_status,
+)
 from inventory.validation import validation_details
 
 logger = Logger(child=True)
@@ -76,6 +83,13 @@ def make_resolver(settings: ApiSettings) -> APIGatewayRestResolver:
     @app.exception_handler(InventoryError)
     def _domain_error(error: InventoryError) -> Response:
         return json_response(http_status(error), error_body(error.code, error.message, error.details))
+
+    @app.exception_handler(TransientStoreError)
+    def _busy(error: TransientStoreError) -> Response:
+        # throttling that outlasted the SDK's retries: the client's retry is safe (every call is idempotent)
+        logger.warning("throttled through every retry", extra={"error": str(error)})
+        busy = ServiceBusy("the service is busy; send the same request again shortly")
+        return json_response(503, error_body(busy.code, busy.message), headers={"Retry-After": "1"})
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(error: RequestValidationError) -> Response:
