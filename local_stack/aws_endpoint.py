@@ -202,11 +202,12 @@ class AwsEndpoint:
         counted = _UNCOUNTED_ENVIRON not in environ
         match = _INVOKE.match(path)
         if match and environ["REQUEST_METHOD"] == "POST":
+            if counted:
+                self.counter.call("lambda", "Invoke")
             spec = self.runtime.resolve(unquote(match.group("name")))
             if spec is not None:
-                if counted:
-                    self.counter.call("lambda", "Invoke")
                 return self._invoke(spec.name, environ, start_response)
+            return self.moto(environ, start_response)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target.startswith("DynamoDB"):  # DynamoDB_20120810.* and DynamoDBStreams_20120810.*
             prefix, _, action = target.partition(".")

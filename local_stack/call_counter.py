@@ -30,6 +30,8 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
+# Always present in `calls`, even when nothing was called yet.
+CONTRACT_SERVICES = ("dynamodb", "stepfunctions", "sns", "sqs", "lambda")
 READ_BLOCK = 4096
 WRITE_BLOCK = 1024
 
@@ -133,7 +135,10 @@ class CallCounter:
             tables = sorted(set(self._read) | set(self._write))
             return {
                 "since": self._since.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                "calls": {service: dict(actions) for service, actions in sorted(self._calls.items())},
+                "calls": {
+                    service: dict(self._calls.get(service, {}))
+                    for service in sorted(set(CONTRACT_SERVICES) | set(self._calls))
+                },
                 "lambda_invocations": dict(self._invocations),
                 "state_transitions": self._transitions,
                 "dynamodb_capacity": {

@@ -20,9 +20,9 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer
 
-from local_stack import persistence
+from local_stack import http_server, persistence
 from local_stack.aws_endpoint import UNCOUNTED_HEADER, AwsEndpoint, SnsFeed
 from local_stack.cfn import load_template
 from local_stack.demo_data import load_demo_catalogue
@@ -175,8 +175,7 @@ class LocalStack:
 
     # -- lifecycle -------------------------------------------------------------------------------
     def _serve(self, app: Callable[..., Any], port: int, name: str) -> BaseWSGIServer:
-        server = make_server(self.options.host, port, app, threaded=True)
-        server.daemon_threads = True  # type: ignore[attr-defined]
+        server = http_server.serve(self.options.host, port, app)
         # A short poll interval: shutdown() waits for the loop to notice, and Ctrl-C waits for that.
         thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.1}, name=name, daemon=True

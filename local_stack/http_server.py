@@ -1,0 +1,135 @@
+"""werkzeug's threaded WSGI server with HTTP/1.1 keep-alive, for the local AWS endpoint and REST API.
+
+werkzeug closes every connection after one response ("Connection: close"), because after a
+response it drains whatever is left on the socket, which on a kept-alive connection would swallow
+the client's next request. So every AWS SDK call and every REST call paid a new TCP connection and
+a new server thread. Here a connection stays open when that is safe: an HTTP/1.1 request with a
+`Content-Length` body (or none) and no `Connection: close`. Its body is read exactly to its length
+(the rest drained after the response, never beyond it), and werkzeug's drain is skipped for it.
+Chunked requests and HTTP/1.0 keep werkzeug's behaviour. Idle connections close after
+`KeepAliveRequestHandler.timeout` seconds.
+"""
+
+from __future__ import annotations
+
+import selectors
+import threading
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+import werkzeug.serving
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+_state = threading.local()  # per handler thread: whether the current request keeps its connection
+
+
+class _BoundedInput:
+    """The request body: at most `length` bytes of the connection's stream."""
+
+    def __init__(self, stream: Any, length: int) -> None:
+        self._stream = stream
+        self.remaining = max(0, length)
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self.remaining <= 0:
+            return b""
+        if size is None or size < 0 or size > self.remaining:
+            size = self.remaining
+        data: bytes = self._stream.read(size)
+        self.remaining -= len(data)
+        if not data:
+            self.remaining = 0
+        return data
+
+    def readline(self, size: int | None = -1) -> bytes:
+        if self.remaining <= 0:
+            return b""
+        if size is None or size < 0 or size > self.remaining:
+            size = self.remaining
+        data: bytes = self._stream.readline(size)
+        self.remaining -= len(data)
+        if not data:
+            self.remaining = 0
+        return data
+
+    def readlines(self, hint: int = -1) -> list[bytes]:
+        lines = []
+        while line := self.readline():
+            lines.append(line)
+        return lines
+
+    def __iter__(self) -> Any:
+        return iter(self.readlines())
+
+    def drain(self) -> None:
+        while self.remaining > 0 and self.read(min(self.remaining, 1 << 16)):
+            pass
+
+
+class _DrainSelector:
+    """werkzeug's post-response drain, made a no-op for requests that keep their connection."""
+
+    def __init__(self) -> None:
+        self._skip = bool(getattr(_state, "keep_alive", False))
+        self._real = None if self._skip else selectors.DefaultSelector()
+
+    def register(self, fileobj: Any, events: int, data: Any = None) -> Any:
+        return None if self._real is None else self._real.register(fileobj, events, data)
+
+    def select(self, timeout: float | None = None) -> list[Any]:
+        return [] if self._real is None else self._real.select(timeout)
+
+    def close(self) -> None:
+        if self._real is not None:
+            self._real.close()
+
+
+werkzeug.serving.selectors = SimpleNamespace(  # type: ignore[assignment]
+    DefaultSelector=_DrainSelector, EVENT_READ=selectors.EVENT_READ
+)
+
+
+class KeepAliveRequestHandler(WSGIRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = 120  # seconds an idle kept-alive connection stays open
+    _keep_alive = False
+    _body: _BoundedInput | None = None
+
+    def make_environ(self) -> Any:
+        environ = super().make_environ()
+        length = environ.get("CONTENT_LENGTH") or "0"
+        self._keep_alive = (
+            self.request_version == "HTTP/1.1"
+            and not environ.get("wsgi.input_terminated")
+            and "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+            and self.headers.get("Connection", "").lower() != "close"
+            and length.isdigit()
+        )
+        self._body = None
+        if self._keep_alive:
+            self._body = _BoundedInput(self.rfile, int(length))
+            environ["wsgi.input"] = self._body
+        _state.keep_alive = self._keep_alive
+        return environ
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if self._keep_alive and keyword.lower() == "connection" and value.lower() == "close":
+            return
+        super().send_header(keyword, value)
+
+    def run_wsgi(self) -> None:
+        self._keep_alive = False
+        try:
+            super().run_wsgi()
+        finally:
+            _state.keep_alive = False
+        if self._keep_alive and self._body is not None and not self.close_connection:
+            self._body.drain()
+
+
+def serve(host: str, port: int, app: Callable[..., Any]) -> BaseWSGIServer:
+    """A threaded server for `app` with keep-alive connections (not yet serving)."""
+    server = make_server(host, port, app, threaded=True, request_handler=KeepAliveRequestHandler)
+    server.daemon_threads = True  # type: ignore[attr-defined]
+    return server
