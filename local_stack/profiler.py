@@ -67,7 +67,8 @@ _WAITS = {
     ("lambda_runtime.py", "call"): "a Lambda handler (worker process)",
     ("lambda_runtime.py", "_acquire"): "a free Lambda worker",
     ("aws_endpoint.py", "__call__"): "the DynamoDB serialisation lock",
-    ("aws_endpoint.py", "_moto_dynamodb"): "the DynamoDB serialisation lock",
+    ("aws_endpoint.py", "_dynamodb"): "the DynamoDB serialisation lock",
+    ("aws_endpoint.py", "dump_tables"): "the DynamoDB serialisation lock",
 }
 
 
