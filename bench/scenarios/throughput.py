@@ -16,7 +16,7 @@ from bench.scenario import Context
 from bench.seeding import create_product
 from bench.stats import latency, table
 
-PRODUCTS = 16
+PRODUCTS = 8
 GROWTH_TO_GO_ON = 1.05  # another level only if the last one gained at least 5 %
 
 
@@ -59,7 +59,8 @@ def _profiled(ctx: Context, skus: list[str], clients: int, seconds: float) -> di
 
 
 def run(ctx: Context) -> dict[str, Any]:
-    levels, seconds = ([2, 4], 1.0) if ctx.smoke else ([8, 16, 32, 64], 12.0)
+    levels, seconds = ([2, 4], 1.0) if ctx.smoke else ([8, 16, 32, 64], 8.0)
+    profile_s = 2.0 if ctx.smoke else 8.0
     skus = [ctx.sku(f"THRU{k}") for k in range(4 if ctx.smoke else PRODUCTS)]
     for sku in skus:
         create_product(ctx.rest, sku, 1_000_000)
@@ -68,7 +69,7 @@ def run(ctx: Context) -> dict[str, Any]:
 
     measured: list[dict[str, Any]] = []
     for clients in levels:
-        if measured and ctx.left() < seconds * 2 + (5 if ctx.smoke else 20):
+        if measured and ctx.left() < seconds + profile_s + 5:
             break
         measured.append(_level(ctx, skus, clients, seconds, str(clients)))
         rates = [m["attempts_per_s"] or 0 for m in measured]
@@ -94,7 +95,6 @@ def run(ctx: Context) -> dict[str, Any]:
         )
     )
 
-    profile_s = 2.0 if ctx.smoke else 10.0
     found = _profiled(ctx, skus, best["clients"], profile_s) if ctx.left() > profile_s + 2 else None
     top = (found or {}).get("top", [])[:3]
     centres = (found or {}).get("cost_centres", [])[:5]
