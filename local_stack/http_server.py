@@ -7,12 +7,14 @@ a new server thread. Here a connection stays open when that is safe: an HTTP/1.1
 `Content-Length` body (or none) and no `Connection: close`. Its body is read exactly to its length
 (the rest drained after the response, never beyond it), and werkzeug's drain is skipped for it.
 Chunked requests and HTTP/1.0 keep werkzeug's behaviour. Idle connections close after
-`KeepAliveRequestHandler.timeout` seconds.
+`KeepAliveRequestHandler.timeout` seconds. Responses go out with TCP_NODELAY (no Nagle delay
+between the headers and the body of a response on a connection that stays open).
 """
 
 from __future__ import annotations
 
 import selectors
+import socket
 import threading
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -95,6 +97,12 @@ class KeepAliveRequestHandler(WSGIRequestHandler):
     timeout = 120  # seconds an idle kept-alive connection stays open
     _keep_alive = False
     _body: _BoundedInput | None = None
+
+    def setup(self) -> None:
+        super().setup()
+        # The status line and headers, then the body, go out as separate writes: with Nagle's
+        # algorithm on a kept-alive connection the body would wait for the client's delayed ACK.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def make_environ(self) -> Any:
         environ = super().make_environ()
