@@ -1,6 +1,8 @@
 """Keeps the local stack's data across restarts: DynamoDB items and the SNS feed, in one JSON file.
 
-The file is written to a temporary name and renamed, so a crash never leaves half a snapshot.
+The items come straight from moto (`AwsEndpoint.dump_tables`: no requests, nothing counted, no
+full Scan on the request path), in DynamoDB's JSON form. The file is written to a temporary name
+and renamed, so a crash never leaves half a snapshot.
 Step Functions executions cannot be carried over; holds whose execution was lost are released
 by the reservation sweeper, exactly as on AWS when an execution is missing.
 """
@@ -14,17 +16,6 @@ from pathlib import Path
 from typing import Any
 
 FORMAT_VERSION = 1
-
-
-def snapshot(dynamodb: Any, tables: list[str], sns_messages: list[dict[str, Any]]) -> dict[str, Any]:
-    """A snapshot read through the DynamoDB API (a full Scan of every table)."""
-    data: dict[str, Any] = {"version": FORMAT_VERSION, "tables": {}, "sns_messages": sns_messages}
-    for table in tables:
-        items: list[dict[str, Any]] = []
-        for page in dynamodb.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
-            items.extend(page["Items"])
-        data["tables"][table] = items
-    return data
 
 
 def snapshot_of(
