@@ -12,7 +12,7 @@ SCENARIOS = [
     Scenario("timers", "timers: 1,000 holds, 5-30 s", 100, timers.run),
     Scenario("soak", "soak: 2,000 lifecycles", 150, soak.run),
     Scenario("calls_and_cost", "calls, AWS ceilings and cost per way in", 80, calls_and_cost.run),
-    Scenario("throughput", "throughput ceiling and profile", 60, throughput.run),
+    Scenario("throughput", "throughput ceiling and profile", 75, throughput.run),
     Scenario("alerts_check", "items read by the threshold check", 30, alerts_check.run, needs_stack=False),
 ]
 BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}
