@@ -69,14 +69,17 @@ def merge(
         if previous.get("mode") == ("smoke" if smoke else "full")
         else {}
     )
+    code = {
+        "commit": _git("rev-parse", "--short", "HEAD"),
+        "describe": _git("describe", "--always", "--dirty"),
+    }
+    for entry in entries.values():
+        entry["code"] = code["describe"]  # a partial run merges into a file from other commits
     scenarios.update(entries)
     document: dict[str, Any] = {
         "mode": "smoke" if smoke else "full",
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "code": {
-            "commit": _git("rev-parse", "--short", "HEAD"),
-            "describe": _git("describe", "--always", "--dirty"),
-        },
+        "code": code,
         "machine": machine(),
         "scenarios": scenarios,
     }
