@@ -80,6 +80,9 @@ def apply_all() -> None:
     cache_backend_lookup()
     wait_until_timestamp()
     count_state_transitions()
+    parse_state_machines_once()
+    compile_json_paths_once()
+    start_executions_in_the_background()
 
 
 # -- instance tracking ---------------------------------------------------------------------------
@@ -657,3 +660,82 @@ def count_state_transitions() -> None:
 
     EventManager.add_event = add_event  # type: ignore[method-assign]
     ExecutionState._handle_retry = _handle_retry  # type: ignore[method-assign]
+
+
+# -- parsing once ---------------------------------------------------------------------------------
+ASL_TREES_CACHED = 64
+JSON_PATHS_CACHED = 4096
+
+
+def parse_state_machines_once() -> None:
+    """moto parses the state machine's definition with ANTLR for every execution it starts (tens of
+    milliseconds of pure Python each: most of the local stack's CPU under load). The parse tree
+    depends on the definition text alone and is only read afterwards, so it is kept per
+    definition; each execution still gets its own evaluation components from it."""
+    if not _once("parse_state_machines_once"):
+        return
+    from antlr4 import CommonTokenStream, InputStream
+    from moto.stepfunctions.parser.asl.antlr.runtime.ASLLexer import ASLLexer
+    from moto.stepfunctions.parser.asl.antlr.runtime.ASLParser import ASLParser
+    from moto.stepfunctions.parser.asl.parse.asl_parser import ASLParserException, SyntaxErrorListener
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    @functools.lru_cache(maxsize=ASL_TREES_CACHED)
+    def tree_of(definition: str) -> Any:
+        listener = SyntaxErrorListener()
+        parser = ASLParser(CommonTokenStream(ASLLexer(InputStream(definition))))
+        parser.removeErrorListeners()
+        parser.addErrorListener(listener)
+        tree = parser.state_machine()
+        if listener.errors:
+            raise ASLParserException(errors=listener.errors)
+        return tree
+
+    def entrypoint(self: ExecutionWorker) -> Any:
+        tree = tree_of(self._evaluation_details.state_machine_details.definition)
+        return Preprocessor().visit(tree)
+
+    ExecutionWorker._get_evaluation_entrypoint = entrypoint  # type: ignore[method-assign]
+
+
+def compile_json_paths_once() -> None:
+    """moto compiles every JSONPath (`$.hold.timer.hold_seconds`, ...) again each time a state reads
+    or writes one, and jsonpath-ng builds a new yacc parser for each compilation. A compiled path
+    depends on its text alone and finding matches does not change it, so it is kept per text."""
+    if not _once("compile_json_paths_once"):
+        return
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    json_path.parse = functools.lru_cache(maxsize=JSON_PATHS_CACHED)(json_path.parse)
+    result_path.parse = functools.lru_cache(maxsize=JSON_PATHS_CACHED)(result_path.parse)
+
+
+def start_executions_in_the_background() -> None:
+    """moto's StartExecution starts the execution's thread before it answers, and `Thread.start`
+    waits until the new thread has run: under load, until every other runnable thread has had the
+    GIL in turn (tens of milliseconds, most of a REST reservation's time). AWS answers
+    StartExecution before the first state runs; here one starter thread starts the executions'
+    threads in order, so the request answers at once."""
+    if not _once("start_executions_in_the_background"):
+        return
+    import queue
+
+    from moto.stepfunctions.parser.backend import execution_worker
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    pending: queue.SimpleQueue[threading.Thread] = queue.SimpleQueue()
+
+    def starter() -> None:
+        while True:
+            pending.get().start()
+
+    threading.Thread(target=starter, name="moto-execution-starter", daemon=True).start()
+
+    def start(self: ExecutionWorker) -> None:
+        thread = threading.Thread(target=self._execution_logic, daemon=True)
+        execution_worker.TMP_THREADS.append(thread)
+        pending.put(thread)
+
+    ExecutionWorker.start = start  # type: ignore[method-assign]

@@ -30,6 +30,20 @@ PASS_ONLY = {"StartAt": "Only", "States": {"Only": {"Type": "Pass", "End": True}
 ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/local"
 
 
+@pytest.fixture(autouse=True)
+def _no_partial_records_left(stack: LocalStack, unique_id: str) -> Any:
+    """These tests write bare items into the session stack's tables; they must not outlive the test
+    (the reconciliation and admin-list tests read every stock record)."""
+    yield
+    for logical_id, sort_key in (("InventoryTable", "warehouse_id"), ("LedgerTable", "movement_id")):
+        table = stack.table(logical_id)
+        items = table.query(
+            KeyConditionExpression="product_id = :p", ExpressionAttributeValues={":p": unique_id}
+        )["Items"]
+        for item in items:
+            table.delete_item(Key={"product_id": unique_id, sort_key: item[sort_key]})
+
+
 def _backend_table(stack: LocalStack, name: str) -> Any:
     return dynamodb_backends[DEFAULT_ACCOUNT_ID][stack.options.region].tables[name]
 

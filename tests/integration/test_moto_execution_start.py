@@ -1,0 +1,79 @@
+"""moto fixes for starting executions: the definition is parsed once, JSONPaths are compiled once,
+and StartExecution answers without waiting for the execution's thread (session stack, real moto)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from typing import Any
+
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.stepfunctions.parser.asl.utils import json_path
+from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+from local_stack.stack import LocalStack
+from tests.support import wait_for
+
+ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/local"
+PASS_THROUGH = {
+    "StartAt": "Copy",
+    "States": {
+        "Copy": {"Type": "Pass", "Parameters": {"copied.$": "$.value"}, "ResultPath": "$.out", "End": True}
+    },
+}
+
+
+def _run(sfn: Any, machine: str, value: int) -> dict[str, Any]:
+    arn = sfn.start_execution(
+        stateMachineArn=machine, name=uuid.uuid4().hex, input=json.dumps({"value": value})
+    )["executionArn"]
+
+    def done() -> dict[str, Any] | None:
+        found: dict[str, Any] = sfn.describe_execution(executionArn=arn)
+        return found if found["status"] != "RUNNING" else None
+
+    return wait_for(done, timeout=20, what=f"{arn} to finish")
+
+
+def test_executions_of_one_definition_share_its_parse_and_keep_their_own_state(
+    stack: LocalStack, aws: Any
+) -> None:
+    # Given a state machine, and the parse cache as it is now
+    sfn = aws("stepfunctions")
+    machine = sfn.create_state_machine(
+        name=f"parse-{uuid.uuid4().hex[:8]}", definition=json.dumps(PASS_THROUGH), roleArn=ROLE
+    )["stateMachineArn"]
+    tree_of = ExecutionWorker._get_evaluation_entrypoint.__closure__  # the patched entrypoint's cache
+    assert tree_of is not None, "the entrypoint is the local stack's (parse once)"
+    # When it runs three times with different inputs
+    results = [_run(sfn, machine, n) for n in (1, 2, 3)]
+    # Then each execution computed its own output from one parsed definition
+    assert [json.loads(r["output"])["out"]["copied"] for r in results] == [1, 2, 3]
+    cache = next(cell.cell_contents for cell in tree_of if hasattr(cell.cell_contents, "cache_info"))
+    assert cache.cache_info().misses >= 1 and cache.cache_info().hits >= 2
+
+
+def test_json_paths_are_compiled_once_per_text() -> None:
+    first = json_path.extract_json("$.a.b", {"a": {"b": 1}})
+    info_before = json_path.parse.cache_info()  # type: ignore[attr-defined]
+    second = json_path.extract_json("$.a.b", {"a": {"b": 2}})
+    assert (first, second) == (1, 2)
+    assert json_path.parse.cache_info().hits == info_before.hits + 1  # type: ignore[attr-defined]
+
+
+def test_starting_an_execution_does_not_wait_for_its_thread() -> None:
+    # Given an execution whose logic cannot run until it is released
+    release, ran = threading.Event(), threading.Event()
+
+    class Held:
+        def _execution_logic(self) -> None:
+            release.wait(10)
+            ran.set()
+
+    # When it is started, the call returns while the logic has not run
+    ExecutionWorker.start(Held())  # type: ignore[arg-type]
+    assert not ran.is_set()
+    # Then the logic runs on its own thread once it may
+    release.set()
+    assert ran.wait(10)
