@@ -27,9 +27,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 from xml.etree import ElementTree
 
-from moto.core.responses import ActionResult, EmptyResult
 from moto.server import DomainDispatcherApplication, create_backend_app
-from moto.stepfunctions.responses import StepFunctionResponse
 
 from local_stack import moto_fixes, profiler
 from local_stack.call_counter import CallCounter, item_size, read_units, write_units
@@ -120,20 +118,6 @@ class _Write:
                     changed = before is not None and after is not None and before != after
                     units += write_units(size) * (2 if changed else 1)
         return units
-
-
-def _send_task_failure_with_cause(self: StepFunctionResponse) -> ActionResult:
-    """moto's SendTaskFailure drops `cause` (its executor supports it): pass it on, as AWS does."""
-    backend: Any = self.stepfunction_backend
-    error, cause = self._get_param("error"), self._get_param("cause")
-    try:
-        backend.send_task_failure(self._get_param("taskToken"), error=error, cause=cause)
-    except TypeError:  # the non-executing backend takes no cause
-        backend.send_task_failure(self._get_param("taskToken"), error=error)
-    return EmptyResult()
-
-
-StepFunctionResponse.send_task_failure = _send_task_failure_with_cause  # type: ignore[method-assign]
 
 
 class SnsFeed:

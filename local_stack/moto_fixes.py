@@ -83,6 +83,7 @@ def apply_all() -> None:
     parse_state_machines_once()
     compile_json_paths_once()
     start_executions_in_the_background()
+    pass_task_failure_cause()
 
 
 # -- instance tracking ---------------------------------------------------------------------------
@@ -739,3 +740,23 @@ def start_executions_in_the_background() -> None:
         pending.put(thread)
 
     ExecutionWorker.start = start  # type: ignore[method-assign]
+
+
+def pass_task_failure_cause() -> None:
+    """moto's SendTaskFailure response handler drops `cause` (its executor supports it): pass it on,
+    as AWS does (the reservation workflow carries the new timer of an extension in it)."""
+    if not _once("pass_task_failure_cause"):
+        return
+    from moto.core.responses import ActionResult, EmptyResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    def send_task_failure(self: StepFunctionResponse) -> ActionResult:
+        backend: Any = self.stepfunction_backend
+        error, cause = self._get_param("error"), self._get_param("cause")
+        try:
+            backend.send_task_failure(self._get_param("taskToken"), error=error, cause=cause)
+        except TypeError:  # the non-executing backend takes no cause
+            backend.send_task_failure(self._get_param("taskToken"), error=error)
+        return EmptyResult()
+
+    StepFunctionResponse.send_task_failure = send_task_failure  # type: ignore[method-assign]
