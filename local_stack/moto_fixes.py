@@ -665,6 +665,7 @@ def count_state_transitions() -> None:
 
 # -- parsing once ---------------------------------------------------------------------------------
 ASL_TREES_CACHED = 64
+EXECUTION_STARTERS = 16
 JSON_PATHS_CACHED = 4096
 
 
@@ -717,7 +718,7 @@ def start_executions_in_the_background() -> None:
     """moto's StartExecution starts the execution's thread before it answers, and `Thread.start`
     waits until the new thread has run: under load, until every other runnable thread has had the
     GIL in turn (tens of milliseconds, most of a REST reservation's time). AWS answers
-    StartExecution before the first state runs; here one starter thread starts the executions'
+    StartExecution before the first state runs; here starter threads start the executions'
     threads in order, so the request answers at once."""
     if not _once("start_executions_in_the_background"):
         return
@@ -732,7 +733,10 @@ def start_executions_in_the_background() -> None:
         while True:
             pending.get().start()
 
-    threading.Thread(target=starter, name="moto-execution-starter", daemon=True).start()
+    # Several starters: each start still waits for its thread to run, and a burst of holds must
+    # not queue behind one (an execution started late arms a shorter timer, but late).
+    for number in range(EXECUTION_STARTERS):
+        threading.Thread(target=starter, name=f"moto-execution-starter-{number}", daemon=True).start()
 
     def start(self: ExecutionWorker) -> None:
         thread = threading.Thread(target=self._execution_logic, daemon=True)
