@@ -676,23 +676,13 @@ def parse_state_machines_once() -> None:
     definition; each execution still gets its own evaluation components from it."""
     if not _once("parse_state_machines_once"):
         return
-    from antlr4 import CommonTokenStream, InputStream
-    from moto.stepfunctions.parser.asl.antlr.runtime.ASLLexer import ASLLexer
-    from moto.stepfunctions.parser.asl.antlr.runtime.ASLParser import ASLParser
-    from moto.stepfunctions.parser.asl.parse.asl_parser import ASLParserException, SyntaxErrorListener
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
     from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
     @functools.lru_cache(maxsize=ASL_TREES_CACHED)
     def tree_of(definition: str) -> Any:
-        listener = SyntaxErrorListener()
-        parser = ASLParser(CommonTokenStream(ASLLexer(InputStream(definition))))
-        parser.removeErrorListeners()
-        parser.addErrorListener(listener)
-        tree = parser.state_machine()
-        if listener.errors:
-            raise ASLParserException(errors=listener.errors)
-        return tree
+        return AmazonStateLanguageParser.parse(definition)[1]  # raises on a syntax error, as before
 
     def entrypoint(self: ExecutionWorker) -> Any:
         tree = tree_of(self._evaluation_details.state_machine_details.definition)

@@ -32,16 +32,6 @@ class ReservationStatus(StrEnum):
     FAILED = "FAILED"  # never held: the workflow refused it (SDK or queue starts; REST answers at once)
 
 
-FINAL_STATUSES = frozenset(
-    {
-        ReservationStatus.FULFILLED,
-        ReservationStatus.RELEASED,
-        ReservationStatus.EXPIRED,
-        ReservationStatus.FAILED,
-    }
-)
-
-
 class ReservationLine(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -212,11 +202,6 @@ def timer_seconds(moment: datetime, now: datetime) -> int:
     """The Hold task's timeout: whole seconds left, rounded down so that it never fires after `moment`
     (a Wait until `moment` covers the fraction); at least 1, since a callback timeout must be positive."""
     return max(1, math.floor((moment - now).total_seconds()))
-
-
-def seconds_until(moment: datetime, now: datetime) -> int:
-    """Whole seconds until `moment`, at least 1 (a callback timeout must be positive)."""
-    return max(1, math.ceil((moment - now).total_seconds()))
 
 
 def reservation_not_found(reservation_id: str) -> ReservationNotFound:

@@ -162,27 +162,27 @@ def reserve(
 ) -> ArmedHold:
     """The Reserve step: holds every line or none, or finds the hold a REST request wrote for this
     execution. A retry, or a second start of the same reservation, holds nothing twice."""
-    existing = store.get(request.reservation_id)
-    if existing is None:
+    found = store.get(request.reservation_id)
+    if found is None:
         try:
             hold_seconds = policy.hold_for(request.hold_seconds)
             wanted = new_hold(request, hold_seconds, now, execution_arn or "", armed=True)
-            existing = store.hold(wanted, actor=request.source)
+            found = store.hold(wanted, actor=request.source)
         except (InsufficientStock, ProductNotFound, StockRecordNotFound, ValidationFailed) as error:
             # the caller (or the order service) hears why, and GET /reservations/{id} shows it
             store.record_failure(_failed(request, error, execution_arn, now))
             events.failure(request, error.code, error.message, error.details)
             raise
-        if existing is wanted:
-            events.reservation(OutcomeEvent.RESERVED, existing)
-            return ArmedHold(reservation_id=existing.reservation_id, timer=timer(existing, now))
-    conflict_if_different(existing, request.items, execution_arn)
-    if existing.status is not ReservationStatus.HELD:
+        if found is wanted:
+            events.reservation(OutcomeEvent.RESERVED, found)
+            return ArmedHold(reservation_id=found.reservation_id, timer=timer(found, now))
+    conflict_if_different(found, request.items, execution_arn)
+    if found.status is not ReservationStatus.HELD:
         # closed before this step ran (a REST confirm or release right after the hold): Release settles
-        raise reservation_closed(existing)
-    if existing.unarmed_shard is not None and existing.source == "api":
-        events.reservation(OutcomeEvent.RESERVED, existing)  # held over REST: announced once armed
-    return ArmedHold(reservation_id=existing.reservation_id, timer=timer(existing, now))
+        raise reservation_closed(found)
+    if found.unarmed_shard is not None and found.source == "api":
+        events.reservation(OutcomeEvent.RESERVED, found)  # held over REST: announced once armed
+    return ArmedHold(reservation_id=found.reservation_id, timer=timer(found, now))
 
 
 def await_decision(
