@@ -25,6 +25,7 @@ log = logging.getLogger("local_stack")
 
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+SHARD_LIST_EVERY_S = 10.0
 
 
 def _cron_field_matches(spec: str, value: int) -> bool:
@@ -273,14 +274,18 @@ class EventSourcePollers:
         streams = self.clients("dynamodbstreams")
         batch = int(props.get("BatchSize", 100))
         iterators = self._positions.pop(self._key(source), None) or self._starting_iterators(source)
+        described = float("-inf")
         while not self._stop.is_set():
-            shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
-            for shard in shards:
-                shard_id = shard["ShardId"]
-                if shard_id not in iterators:  # a shard that appeared later is read from its start
-                    iterators[shard_id] = streams.get_shard_iterator(
-                        StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-                    )["ShardIterator"]
+            # Shards change rarely (Lambda's pollers also list them far less often than they read).
+            if time.monotonic() - described >= SHARD_LIST_EVERY_S:
+                shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+                described = time.monotonic()
+                for shard in shards:
+                    shard_id = shard["ShardId"]
+                    if shard_id not in iterators:  # a shard that appeared later is read from its start
+                        iterators[shard_id] = streams.get_shard_iterator(
+                            StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                        )["ShardIterator"]
             progressed = False
             for shard_id, iterator in list(iterators.items()):
                 if iterator is None:

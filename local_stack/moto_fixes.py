@@ -35,17 +35,23 @@ Found by profiling a local stack under reservation load (200 lifecycles: 1,211 `
   seconds. Waits now end at their instant (UTC, fractional seconds, never early).
 - `count_state_transitions`: a hook (`state_transition_listeners`) called for every state entered
   and every retry, which is what Step Functions bills.
+- `compute_queue_attributes_on_demand`: every SendMessage read the queue's whole attribute dict,
+  counting every message in it, so sending got slower the fuller the queue.
+- `encode_plain_results_directly`: item operations, stream reads and execution starts skip moto's
+  model-driven serializer; their results are already in wire form.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime
 import functools
+import json
 import sys
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 _APPLIED: set[str] = set()
@@ -84,6 +90,8 @@ def apply_all() -> None:
     compile_json_paths_once()
     start_executions_in_the_background()
     pass_task_failure_cause()
+    compute_queue_attributes_on_demand()
+    encode_plain_results_directly()
 
 
 # -- instance tracking ---------------------------------------------------------------------------
@@ -754,3 +762,128 @@ def pass_task_failure_cause() -> None:
         return EmptyResult()
 
     StepFunctionResponse.send_task_failure = send_task_failure  # type: ignore[method-assign]
+
+
+# -- SQS ------------------------------------------------------------------------------------------
+class QueueAttributes(Mapping[str, Any]):
+    """`Queue.attributes` computed key by key. moto builds the whole dict, counting every message
+    in the queue three times (visible, delayed, in flight), whenever any one attribute is read;
+    each SendMessage reads `ContentBasedDeduplication`, so sending cost grew with the queue (an
+    order-events queue no one reads locally holds every event of the run)."""
+
+    __slots__ = ("_names", "_queue")
+
+    def __init__(self, queue: Any) -> None:
+        self._queue = queue
+        names = list(queue.BASE_ATTRIBUTES)
+        if queue.fifo_queue:
+            names += queue.FIFO_ATTRIBUTES
+        if queue.kms_master_key_id:
+            names += queue.KMS_ATTRIBUTES
+        self._names = names
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._names:
+            raise KeyError(name)
+        queue = self._queue
+        if name == "Policy" and queue.policy:
+            return queue.policy
+        if name == "RedrivePolicy" and queue.redrive_policy:
+            return json.dumps(queue.redrive_policy)
+        from moto.core.utils import camelcase_to_underscores
+
+        value = getattr(queue, camelcase_to_underscores(name))
+        return str(value).lower() if isinstance(value, bool) else value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+def compute_queue_attributes_on_demand() -> None:
+    if not _once("compute_queue_attributes_on_demand"):
+        return
+    from moto.sqs.models import Queue
+
+    Queue.attributes = property(QueueAttributes)  # type: ignore[assignment,method-assign]
+
+
+# -- JSON responses -------------------------------------------------------------------------------
+# Operations whose results moto builds in wire form already (attribute values, stream records,
+# an execution's ARN and start date): their bodies are encoded directly.
+DIRECT_JSON_OPERATIONS = {
+    "dynamodb": frozenset(
+        {
+            "BatchGetItem",
+            "BatchWriteItem",
+            "DeleteItem",
+            "GetItem",
+            "PutItem",
+            "Query",
+            "Scan",
+            "TransactGetItems",
+            "TransactWriteItems",
+            "UpdateItem",
+        }
+    ),
+    "dynamodbstreams": frozenset({"GetRecords"}),
+    "stepfunctions": frozenset({"StartExecution"}),
+}
+
+
+class _NotPlainJson(TypeError):
+    pass
+
+
+def _wire_value(value: Any) -> Any:
+    """A blob or a timestamp as the JSON protocol writes it (base64; epoch seconds, to the ms)."""
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, datetime.datetime):
+        from moto.core.serialize import TimestampSerializer
+
+        return TimestampSerializer._timestamp_unixtimestamp(value)
+    raise _NotPlainJson(type(value).__name__)
+
+
+def plain_json_body(result: Any, operation: Any) -> str | None:
+    """The JSON protocol's body for such a result, or None when it holds anything but JSON values,
+    blobs and timestamps (then moto's serializer must run). Top-level keys outside the output
+    shape (moto adds a legacy `ConsumedCapacityUnits`) are dropped, as the serializer drops them."""
+    if not isinstance(result, dict) or operation.output_shape is None:
+        return None
+    members = operation.output_shape.members
+    body = {key: value for key, value in result.items() if key in members and value is not None}
+    try:
+        return json.dumps(body, default=_wire_value)
+    except _NotPlainJson:
+        return None
+
+
+def encode_plain_results_directly() -> None:
+    """moto 5 answers through a generic, model-driven serializer that walks every value of a result
+    against its botocore shape: for item reads and writes, stream records and execution starts, a
+    sixth of the local endpoint's CPU under reservation load. Those results are encoded directly;
+    every other result still takes the serializer."""
+    if not _once("encode_plain_results_directly"):
+        return
+    from moto.core.responses import ActionResult
+
+    original = ActionResult.execute_result
+
+    @functools.wraps(original)
+    def execute_result(self: ActionResult, context: Any) -> Any:
+        operation = context.operation_model
+        service = context.service_model.service_name
+        if type(self).execute_result is execute_result and operation.name in DIRECT_JSON_OPERATIONS.get(
+            service, ()
+        ):
+            body = plain_json_body(self.result, operation)
+            if body is not None:
+                version = context.service_model.metadata.get("jsonVersion", "1.0")
+                return 200, {"Content-Type": f"application/x-amz-json-{version}"}, body
+        return original(self, context)
+
+    ActionResult.execute_result = execute_result  # type: ignore[method-assign]

@@ -79,6 +79,7 @@ class StackOptions:
     frontend_dir: Path | None = ROOT / "frontend"
     schedule_every: float | None = None  # seconds; None = the template's own schedule
     snapshot_every: float = 2.0
+    snapshot_busy_every: float = 30.0
     log_sink: LogSink | None = None
     run_event_sources: bool = True
 
@@ -270,13 +271,20 @@ class LocalStack:
         return self.endpoint.dynamodb_writes, len(self.feed.messages())
 
     def _snapshot_loop(self) -> None:
-        saved = (-1, -1)
+        """Saves once the writes pause for `snapshot_every`, and at least every `snapshot_busy_every`
+        while they do not: a snapshot copies every table, so taking one every few seconds under
+        load costs the stack more the longer it runs."""
+        saved, seen = (-1, -1), (-1, -1)
+        last_save = time.monotonic()
         while not self._stop.wait(self.options.snapshot_every):
             changes = self._changes()
-            if changes != saved:  # only after a change
+            quiet = changes == seen
+            seen = changes
+            overdue = time.monotonic() - last_save >= self.options.snapshot_busy_every
+            if changes != saved and (quiet or overdue):
                 try:
                     self.save()
-                    saved = changes
+                    saved, last_save = changes, time.monotonic()
                 except Exception:
                     log.exception("snapshot failed; will retry")
 

@@ -1,0 +1,217 @@
+"""moto fixes that only make the local endpoint cheaper: each must answer exactly as before."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from moto.core.serialize import XFormedAttributePicker, get_serializer_class
+
+from local_stack import moto_fixes
+
+TABLE = {
+    "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}],
+    "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}],
+    "BillingMode": "PAY_PER_REQUEST",
+}
+EVERY_TYPE = {
+    "n": {"N": "1"},
+    "b": {"B": b"\x00\xffxy"},
+    "l": {"L": [{"S": "x"}, {"NULL": True}, {"N": "-1.5"}]},
+    "m": {"M": {"q": {"BOOL": False}, "unicode": {"S": "Grüße ✓"}}},
+    "ss": {"SS": ["a", "b"]},
+    "ns": {"NS": ["1", "2"]},
+    "bs": {"BS": [b"1", b"\x02"]},
+}
+
+
+def _serializer_body(operation: Any, result: Any) -> Any:
+    service = operation.service_model
+    serializer = get_serializer_class(service.service_name, service.protocol)(
+        operation_model=operation, pretty_print=False, value_picker=XFormedAttributePicker()
+    )
+    return json.loads(serializer.serialize(result)["body"])
+
+
+@pytest.fixture
+def encoded(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any, Any]]:
+    """Every body the fast path wrote, next to what moto's serializer writes for the same result."""
+    seen: list[tuple[str, Any, Any]] = []
+    direct = moto_fixes.plain_json_body
+
+    def recording(result: Any, operation: Any) -> str | None:
+        body = direct(result, operation)
+        if body is not None:
+            seen.append((operation.name, json.loads(body), _serializer_body(operation, result)))
+        return body
+
+    monkeypatch.setattr(moto_fixes, "plain_json_body", recording)
+    return seen
+
+
+def test_item_operations_answer_as_moto_serializer_does(aws: Any, encoded: list[Any]) -> None:
+    # Given a table with a stream
+    ddb = aws("dynamodb")
+    name = f"fast-{uuid.uuid4().hex[:10]}"
+    stream_arn = ddb.create_table(
+        TableName=name,
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        **TABLE,
+    )["TableDescription"]["LatestStreamArn"]
+    key = {"k": {"S": "a"}}
+    try:
+        # When every item operation runs, with every attribute type and every optional part
+        ddb.put_item(TableName=name, Item={**key, **EVERY_TYPE}, ReturnConsumedCapacity="TOTAL")
+        got = ddb.get_item(TableName=name, Key=key, ConsistentRead=True, ReturnConsumedCapacity="INDEXES")
+        ddb.get_item(TableName=name, Key={"k": {"S": "missing"}})
+        ddb.update_item(
+            TableName=name,
+            Key=key,
+            UpdateExpression="SET n = n + :one",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+            ReturnValues="ALL_NEW",
+            ReturnConsumedCapacity="TOTAL",
+            ReturnItemCollectionMetrics="SIZE",
+        )
+        ddb.update_item(TableName=name, Key=key, UpdateExpression="REMOVE l")
+        for i in range(4):
+            ddb.put_item(TableName=name, Item={"k": {"S": f"x{i}"}})
+        ddb.query(TableName=name, KeyConditionExpression="k = :k", ExpressionAttributeValues={":k": key["k"]})
+        page = ddb.scan(TableName=name, Limit=2, ReturnConsumedCapacity="INDEXES")
+        ddb.batch_get_item(RequestItems={name: {"Keys": [key, {"k": {"S": "x1"}}]}})
+        ddb.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": {"k": {"S": "y"}}}}]})
+        ddb.transact_get_items(TransactItems=[{"Get": {"TableName": name, "Key": key}}])
+        ddb.transact_write_items(
+            TransactItems=[{"Put": {"TableName": name, "Item": {"k": {"S": "z"}}}}],
+            ReturnConsumedCapacity="TOTAL",
+        )
+        with pytest.raises(ClientError, match="TransactionCanceled"):
+            ddb.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": name,
+                            "Item": {"k": {"S": "z"}},
+                            "ConditionExpression": "attribute_not_exists(k)",
+                        }
+                    }
+                ]
+            )
+        ddb.delete_item(TableName=name, Key=key, ReturnValues="ALL_OLD")
+        streams = aws("dynamodbstreams")
+        shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        iterator = streams.get_shard_iterator(
+            StreamArn=stream_arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        records = streams.get_records(ShardIterator=iterator)["Records"]
+    finally:
+        ddb.delete_table(TableName=name)
+
+    # Then each body written directly equals the serializer's, and the client reads it back intact
+    names = {operation for operation, _, _ in encoded}
+    assert {"PutItem", "GetItem", "UpdateItem", "Query", "Scan", "DeleteItem"} <= names
+    assert {"BatchGetItem", "BatchWriteItem", "TransactGetItems", "TransactWriteItems", "GetRecords"} <= names
+    for operation, direct, serialized in encoded:
+        assert direct == serialized, operation
+    assert got["Item"]["b"] == {"B": b"\x00\xffxy"}
+    assert got["Item"]["bs"] == {"BS": [b"1", b"\x02"]}
+    assert "LastEvaluatedKey" in page
+    assert records[0]["dynamodb"]["NewImage"]["b"] == {"B": b"\x00\xffxy"}
+    assert records[0]["dynamodb"]["ApproximateCreationDateTime"].tzinfo is not None
+
+
+def test_an_execution_start_answers_as_moto_serializer_does(aws: Any, encoded: list[Any]) -> None:
+    # Given a state machine
+    sfn = aws("stepfunctions")
+    definition = {"StartAt": "Only", "States": {"Only": {"Type": "Pass", "End": True}}}
+    arn = sfn.create_state_machine(
+        name=f"fast-{uuid.uuid4().hex[:10]}",
+        definition=json.dumps(definition),
+        roleArn="arn:aws:iam::123456789012:role/local",
+    )["stateMachineArn"]
+    try:
+        # When an execution starts
+        started = sfn.start_execution(stateMachineArn=arn, name="one", input="{}")
+    finally:
+        sfn.delete_state_machine(stateMachineArn=arn)
+    # Then its answer is the serializer's, start date included
+    assert [operation for operation, _, _ in encoded] == ["StartExecution"]
+    assert encoded[0][1] == encoded[0][2]
+    assert started["executionArn"].endswith(":one") and started["startDate"].tzinfo is not None
+
+
+def test_a_result_holding_other_than_json_values_goes_to_the_serializer() -> None:
+    from datetime import UTC, datetime
+
+    from moto.core.utils import get_service_model
+
+    operation = get_service_model("dynamodb").operation_model("GetItem")
+    assert moto_fixes.plain_json_body({"Item": {"at": object()}}, operation) is None
+    at = datetime(2026, 1, 2, 3, 4, 5, 678901, UTC)
+    stamped = moto_fixes.plain_json_body({"Item": {"at": at}}, operation)
+    assert json.loads(stamped or "") == {"Item": {"at": 1767323045.678}}
+    assert moto_fixes.plain_json_body(["not", "a", "dict"], operation) is None
+    assert json.loads(moto_fixes.plain_json_body({"Item": {}, "Extra": 1}, operation) or "") == {"Item": {}}
+
+
+def test_queue_attributes_answer_as_before(aws: Any) -> None:
+    # Given a queue with a redrive policy and messages in it
+    sqs = aws("sqs")
+    dead = sqs.create_queue(QueueName=f"dead-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    dead_arn = sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = json.dumps({"deadLetterTargetArn": dead_arn, "maxReceiveCount": 3})
+    url = sqs.create_queue(
+        QueueName=f"attrs-{uuid.uuid4().hex[:8]}", Attributes={"RedrivePolicy": redrive, "DelaySeconds": "0"}
+    )["QueueUrl"]
+    try:
+        for i in range(3):
+            sqs.send_message(QueueUrl=url, MessageBody=f"m{i}")
+        sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=60)
+        sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=60)
+
+        # When all attributes, and then a few, are asked for
+        every = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        some = sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "RedrivePolicy"]
+        )["Attributes"]
+
+        # Then the counts are live and the policy is the one set
+        assert every["ApproximateNumberOfMessages"] == "2"
+        assert every["ApproximateNumberOfMessagesNotVisible"] == "1"
+        assert every["ApproximateNumberOfMessagesDelayed"] == "1"
+        assert json.loads(every["RedrivePolicy"]) == json.loads(redrive)
+        assert every["DelaySeconds"] == "0" and every["QueueArn"].endswith(url.rsplit("/", 1)[-1])
+        assert some == {"ApproximateNumberOfMessages": "2", "RedrivePolicy": every["RedrivePolicy"]}
+        # and re-creating it with the same attributes is still accepted, with others refused
+        assert sqs.create_queue(QueueName=url.rsplit("/", 1)[-1], Attributes={"DelaySeconds": "0"})
+        with pytest.raises(ClientError, match="QueueAlreadyExists"):
+            sqs.create_queue(QueueName=url.rsplit("/", 1)[-1], Attributes={"DelaySeconds": "5"})
+    finally:
+        sqs.delete_queue(QueueUrl=url)
+        sqs.delete_queue(QueueUrl=dead)
+
+
+def test_sending_reads_one_attribute_not_every_message() -> None:
+    class Queue:
+        BASE_ATTRIBUTES = ["ApproximateNumberOfMessages", "DelaySeconds", "Policy"]
+        FIFO_ATTRIBUTES = ["ContentBasedDeduplication"]
+        KMS_ATTRIBUTES: list[str] = []
+        fifo_queue, kms_master_key_id, policy, redrive_policy = True, None, None, None
+        delay_seconds, content_based_deduplication = 0, True
+
+        @property
+        def approximate_number_of_messages(self) -> int:
+            raise AssertionError("counted the messages for an unrelated attribute")
+
+    attributes = moto_fixes.QueueAttributes(Queue())
+    assert attributes.get("ContentBasedDeduplication") == "true"
+    assert attributes.get("KmsMasterKeyId") is None and "KmsMasterKeyId" not in attributes
+    assert list(attributes) == [
+        "ApproximateNumberOfMessages",
+        "DelaySeconds",
+        "Policy",
+        "ContentBasedDeduplication",
+    ]
