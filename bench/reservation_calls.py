@@ -1,4 +1,4 @@
-"""The reservation operations a checkout makes over REST (storefront key), as the docs describe them."""
+"""The reservation operations a checkout makes over REST (checkout key), as the docs describe them."""
 
 from __future__ import annotations
 

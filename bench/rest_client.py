@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 ADMIN_KEY = "local-admin-key"
-STOREFRONT_KEY = "local-storefront-key"
+CHECKOUT_KEY = "local-checkout-key"  # the shop server's key: reads, reserves and confirms
 TIMEOUT_S = 60.0
 
 
@@ -55,7 +55,7 @@ class RestClient:
         self._local.connection = None
 
     def call(self, method: str, path: str, body: Any = None, admin: bool = False) -> Reply:
-        headers = {"x-api-key": ADMIN_KEY if admin else STOREFRONT_KEY}
+        headers = {"x-api-key": ADMIN_KEY if admin else CHECKOUT_KEY}
         payload = None
         if body is not None:
             payload = json.dumps(body).encode()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from local_stack.stack import (
     DEFAULT_ADMIN_KEY,
+    DEFAULT_CHECKOUT_KEY,
     DEFAULT_STOREFRONT_KEY,
     ROOT,
     LocalStack,
@@ -62,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     admin_key = os.environ.get("INVENTORY_ADMIN_KEY", DEFAULT_ADMIN_KEY)
     storefront_key = os.environ.get("INVENTORY_STOREFRONT_KEY", DEFAULT_STOREFRONT_KEY)
+    checkout_key = os.environ.get("INVENTORY_CHECKOUT_KEY", DEFAULT_CHECKOUT_KEY)
     api_url = f"http://{args.host}:{args.port}"
     if args.fresh:
         args.state_file.unlink(missing_ok=True)
@@ -71,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.quiet:
             print(f"[{function}] {line}", file=sys.stderr, flush=True)
 
-    overrides = local_parameters(args.template, admin_key, storefront_key, api_url)
+    overrides = local_parameters(args.template, admin_key, storefront_key, api_url, checkout_key)
     for item in args.parameter:
         key, _, value = item.partition("=")
         overrides[key] = value
@@ -113,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"  REST API + web pages : {stack.api_url}  (admin: {stack.api_url}/admin-panel.html)",
                     f"  AWS endpoint (moto)  : {stack.aws_url}  (region {options.region}, any credentials)",
                     f"  Admin API key        : {admin_key}",
-                    f"  Storefront API key   : {storefront_key}",
+                    f"  Storefront API key   : {storefront_key}  (public: product pages)",
+                    f"  Checkout API key     : {checkout_key}  (secret: the shop's server)",
                     f"  Data file            : {args.state_file}",
                     f"  Try: curl -H 'x-api-key: {storefront_key}' {stack.api_url}/inventory/SKU-MUG-CERAMIC",
                     *local_outputs(stack),

@@ -35,6 +35,7 @@ log = logging.getLogger("local_stack")
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ADMIN_KEY = "local-admin-key"
 DEFAULT_STOREFRONT_KEY = "local-storefront-key"
+DEFAULT_CHECKOUT_KEY = "local-checkout-key"
 
 
 def free_port() -> int:
@@ -53,12 +54,14 @@ def local_parameters(
     admin_key: str = DEFAULT_ADMIN_KEY,
     storefront_key: str = DEFAULT_STOREFRONT_KEY,
     api_url: str = "http://127.0.0.1:3000",
+    checkout_key: str = DEFAULT_CHECKOUT_KEY,
 ) -> dict[str, Any]:
     """Template parameters for a local stack: hashes of the local keys, CORS for the local pages, and
     the local bounds (1 s minimum hold) where the template declares them."""
     wanted: dict[str, Any] = {
         "AdminKeyHashes": key_hash(admin_key),
         "StorefrontKeyHashes": key_hash(storefront_key),
+        "CheckoutKeyHashes": key_hash(checkout_key),
         "CorsAllowedOrigins": api_url,
         "MinHoldSeconds": 1,
     }

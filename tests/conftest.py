@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from local_stack.stack import LocalStack, StackOptions, local_parameters
-from tests.support import ADMIN_KEY, ROOT, STOREFRONT_KEY, aws_client, free_port
+from tests.support import ADMIN_KEY, CHECKOUT_KEY, ROOT, STOREFRONT_KEY, aws_client, free_port
 
 
 @pytest.fixture(scope="session")
@@ -63,6 +63,11 @@ def admin_headers() -> dict[str, str]:
 @pytest.fixture
 def storefront_headers() -> dict[str, str]:
     return {"x-api-key": STOREFRONT_KEY}
+
+
+@pytest.fixture
+def checkout_headers() -> dict[str, str]:
+    return {"x-api-key": CHECKOUT_KEY}
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from local_stack.stack import free_port
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_KEY = "local-admin-key"
 STOREFRONT_KEY = "local-storefront-key"
+CHECKOUT_KEY = "local-checkout-key"
 T = TypeVar("T")
 
 

@@ -47,9 +47,10 @@ class KeySettings(_Settings):
     """Only SHA-256 digests of API keys are configured; the keys themselves never reach a function."""
 
     admin_key_hashes: str = ""
+    checkout_key_hashes: str = ""
     storefront_key_hashes: str = ""
 
-    @field_validator("admin_key_hashes", "storefront_key_hashes")
+    @field_validator("admin_key_hashes", "checkout_key_hashes", "storefront_key_hashes")
     @classmethod
     def _digests(cls, value: str) -> str:
         for digest in filter(None, (part.strip() for part in value.split(","))):
@@ -64,6 +65,10 @@ class KeySettings(_Settings):
     @property
     def admin_digests(self) -> tuple[str, ...]:
         return self._split(self.admin_key_hashes)
+
+    @property
+    def checkout_digests(self) -> tuple[str, ...]:
+        return self._split(self.checkout_key_hashes)
 
     @property
     def storefront_digests(self) -> tuple[str, ...]:

@@ -36,6 +36,7 @@ def test_demo_catalogue_is_served_and_survives_a_restart(tmp_path: Path) -> None
         first.aws_url,
         "local-admin-key",
         "local-storefront-key",
+        "local-checkout-key",
         "ReservationStateMachineArn",
         "OrderQueueUrl",
         "FrontendUrl",

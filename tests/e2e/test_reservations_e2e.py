@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from inventory.domain.reservation_models import ReservationInput, execution_name
 
-from tests.support import ADMIN_KEY, ROOT, STOREFRONT_KEY, StackProcess, aws_client, http, wait_for
+from tests.support import ADMIN_KEY, CHECKOUT_KEY, ROOT, StackProcess, aws_client, http, wait_for
 
 pytestmark = pytest.mark.e2e
-HEADERS = {"x-api-key": STOREFRONT_KEY}
+HEADERS = {"x-api-key": CHECKOUT_KEY}
 SAMPLES = sorted((ROOT / "events" / "ReservationStateMachine").glob("*.json"))
 
 

@@ -11,7 +11,12 @@ from inventory.api.openapi import all_routers, build_spec, route_modules
 from local_stack.cfn import load_template
 from tests.support import ROOT, http
 
-SCHEME_KEYS = {("adminKey",): "admin", ("storefrontKey", "adminKey"): "storefront", (): "none"}
+SCHEME_KEYS = {
+    ("adminKey",): "admin",
+    ("checkoutKey", "adminKey"): "checkout",
+    ("storefrontKey", "checkoutKey", "adminKey"): "storefront",
+    (): "none",
+}
 
 
 def operations(spec: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -72,7 +77,17 @@ def test_every_operation_documents_its_errors_with_the_error_shape() -> None:
             for status in ("400", "401", "403"):
                 schema = responses[status]["content"]["application/json"]["schema"]
                 assert schema == {"$ref": "#/components/schemas/ErrorResponse"}, (method, path, status)
-    assert set(spec["components"]["securitySchemes"]) == {"adminKey", "storefrontKey"}
+    assert set(spec["components"]["securitySchemes"]) == {"adminKey", "checkoutKey", "storefrontKey"}
+
+
+def test_every_keyed_operation_names_the_scope_it_needs_and_its_403_says_so() -> None:
+    for (method, path), operation in operations(build_spec()).items():
+        scope = key_of(operation)
+        if scope == "none":
+            assert "x-required-scope" not in operation, (method, path)
+            continue
+        assert operation["x-required-scope"] == scope, (method, path)
+        assert f"needs a {scope} key" in operation["responses"]["403"]["description"], (method, path)
 
 
 def test_readme_reference_lists_every_operation_with_its_key() -> None:
@@ -91,8 +106,11 @@ def test_docs_page_lists_every_operation_without_a_key(api_url: str) -> None:
     response = http("GET", f"{api_url}/docs")
     assert response.status == 200
     assert response.headers["content-type"].startswith("text/html")
-    for method, path in operations(build_spec()):
-        assert f"<code>{method}</code></td><td><code>{path}</code>" in response.text
+    shown = {"none": "none", "storefront": "storefront, checkout or admin", "checkout": "checkout or admin"}
+    for (method, path), operation in operations(build_spec()).items():
+        scope = key_of(operation)
+        row = f"<code>{method}</code></td><td><code>{path}</code></td><td>{shown.get(scope, scope)}</td>"
+        assert row in response.text, (method, path)
 
 
 def test_unknown_query_parameter_is_400_naming_it(api_url: str) -> None:

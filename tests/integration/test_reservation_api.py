@@ -19,9 +19,9 @@ def reservations(stack: LocalStack) -> Any:
 
 
 @pytest.fixture
-def api(api_url: str, storefront_headers: dict[str, str]) -> Any:
+def api(api_url: str, checkout_headers: dict[str, str]) -> Any:
     def call(method: str, path: str, body: Any = None) -> Any:
-        return http(method, f"{api_url}{path}", body, storefront_headers)
+        return http(method, f"{api_url}{path}", body, checkout_headers)
 
     return call
 
@@ -256,7 +256,7 @@ def test_the_same_reservation_sent_twice_at_once_holds_once(
     assert api("DELETE", f"/reservations/C-{unique_id}").status == 204
 
 
-def test_storefront_key_is_required(api_url: str, unique_id: str) -> None:
+def test_a_valid_key_is_required(api_url: str, unique_id: str) -> None:
     assert http("POST", f"{api_url}/reservations", {}, {"x-api-key": "wrong"}).status == 401
 
 

@@ -97,7 +97,7 @@ def test_extend_goes_back_to_hold_with_the_new_timeout(
     sfn: Any,
     machine: str,
     api_url: str,
-    storefront_headers: dict[str, str],
+    checkout_headers: dict[str, str],
     inventory_table: Any,
     reservations: Any,
     unique_id: str,
@@ -108,7 +108,7 @@ def test_extend_goes_back_to_hold_with_the_new_timeout(
     arn = start(sfn, machine, rid, [{"product_id": unique_id, "quantity": 1}], hold_seconds=30)
     waiting_token(reservations, rid)
     # When it is extended to 2 s from now (shorter: the extension counts from now)
-    extended = http("POST", f"{api_url}/reservations/{rid}/extend", {"hold_seconds": 2}, storefront_headers)
+    extended = http("POST", f"{api_url}/reservations/{rid}/extend", {"hold_seconds": 2}, checkout_headers)
     assert extended.status == 200, extended.text
     # Then the Hold state restarts with the new timer and the hold expires at the new time
     done = finished(sfn, arn)

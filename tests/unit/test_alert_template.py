@@ -9,7 +9,7 @@ from local_stack.cfn import Resolver, load_template, parameter_values
 from tests.support import ROOT
 
 TEMPLATE = load_template(ROOT / "template.yaml")
-KEYS = {"AdminKeyHashes": "a" * 64, "StorefrontKeyHashes": "b" * 64}
+KEYS = {"AdminKeyHashes": "a" * 64, "StorefrontKeyHashes": "b" * 64, "CheckoutKeyHashes": "c" * 64}
 
 
 def resolver(**overrides: str) -> Resolver:

@@ -43,3 +43,12 @@ def test_keys_resolve_to_scopes_by_digest_only() -> None:
     assert scope_for_key("wrong", admin, storefront) is None
     assert scope_for_key("", admin, storefront) is None
     assert scope_for_key(None, admin, storefront) is None
+
+
+def test_checkout_keys_resolve_to_the_checkout_scope_and_scopes_nest() -> None:
+    admin, storefront, checkout = (digest("a-key"),), (digest("s-key"),), (digest("c-key"),)
+    assert scope_for_key("c-key", admin, storefront, checkout) is Scope.CHECKOUT
+    assert scope_for_key("s-key", admin, storefront, checkout) is Scope.STOREFRONT
+    # storefront < checkout < admin: each allows what the narrower ones allow, never the reverse
+    assert Scope.ADMIN.allows(Scope.CHECKOUT) and Scope.CHECKOUT.allows(Scope.STOREFRONT)
+    assert not Scope.STOREFRONT.allows(Scope.CHECKOUT) and not Scope.CHECKOUT.allows(Scope.ADMIN)

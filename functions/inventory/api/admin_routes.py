@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Pat
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
 
 from inventory.api.contract import ADMIN, ID_PATTERN, Text, errors
-from inventory.api.http import RouteDeps, Scope, require_scope
+from inventory.api.http import RouteDeps
 from inventory.domain.ledger import LedgerPage, LedgerReader
 from inventory.domain.stock_admin import add_warehouse_record, adjust_stock, set_stock
 from inventory.domain.stock_ports import StockChanges, StockQueries, StockRecordStore
@@ -72,7 +72,6 @@ def list_inventory(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Records read per page")] = 50,
     next_token: Annotated[str | None, Query(max_length=2048, description="From the previous page")] = None,
 ) -> StockRecordPage:
-    require_scope(router, Scope.ADMIN)
     return list_stock(
         deps().stock_queries,
         category=category,
@@ -132,7 +131,6 @@ def put_inventory(
     update: Annotated[StockUpdate, Body()],
     if_match: Annotated[str | None, Header(alias="If-Match", description='"<version>" you read')] = None,
 ) -> Response[StockRecord]:
-    require_scope(router, Scope.ADMIN)
     if update.create:
         record = add_warehouse_record(
             deps().stock_store,
@@ -209,7 +207,6 @@ def post_adjustment(
     productId: Annotated[str, Path(pattern=ID_PATTERN, description="Product id (SKU)")],
     adjustment: Annotated[Adjustment, Body()],
 ) -> Response[StockRecord]:
-    require_scope(router, Scope.ADMIN)
     record = adjust_stock(
         deps().stock_store,
         deps().stock_changes,
@@ -235,5 +232,4 @@ def get_history(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Movements per page")] = 25,
     next_token: Annotated[str | None, Query(max_length=2048, description="From the previous page")] = None,
 ) -> LedgerPage:
-    require_scope(router, Scope.ADMIN)
     return stock_history(deps().ledger, deps().stock_store, productId, limit, next_token)

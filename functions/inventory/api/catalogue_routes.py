@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from inventory.api.admin_routes import CATEGORY_PATTERN
 from inventory.api.contract import ADMIN, ID_PATTERN, STOREFRONT, Text, errors
-from inventory.api.http import RouteDeps, Scope, require_scope
+from inventory.api.http import RouteDeps
 from inventory.domain.catalogue import DEFAULT_THRESHOLD, create_product, list_products, product_details
 from inventory.domain.stock_ports import ProductStore, StockChanges, StockRecordStore
 from inventory.models import DEFAULT_WAREHOUSE, ProductDetails, ProductPage
@@ -73,7 +73,6 @@ class NewProduct(BaseModel):
     security=ADMIN,
 )
 def post_product(product: Annotated[NewProduct, Body()]) -> Response[ProductDetails]:
-    require_scope(router, Scope.ADMIN)
     created = create_product(deps().stock_changes, **product.model_dump())
     return Response(
         status_code=201,
@@ -91,7 +90,6 @@ def post_product(product: Annotated[NewProduct, Body()]) -> Response[ProductDeta
     security=STOREFRONT,
 )
 def get_product(sku: Annotated[str, Path(pattern=ID_PATTERN, description="Product id")]) -> ProductDetails:
-    require_scope(router, Scope.STOREFRONT)
     return product_details(deps().products, deps().stock_store, sku)
 
 
@@ -107,5 +105,4 @@ def get_products(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Products per page")] = 25,
     next_token: Annotated[str | None, Query(max_length=2048, description="From the previous page")] = None,
 ) -> ProductPage:
-    require_scope(router, Scope.STOREFRONT)
     return list_products(deps().products, limit, next_token)

@@ -1,8 +1,8 @@
 """What the OpenAPI document says about every route: key schemes, error bodies, id patterns.
 
-Routes declare the keys they accept with `security=` (the authorizer and `require_scope` enforce
-them), and the error statuses they can answer with `errors(...)`, so the generated specification
-describes what the API really does.
+Routes declare the keys they accept with `security=` (the authorizer proves the key; the
+resolver's scope check in `api.http` enforces the narrowest scope listed) and the error statuses
+they can answer with `errors(...)`, so the generated specification describes what the API does.
 """
 
 from __future__ import annotations
@@ -29,21 +29,49 @@ Text = Annotated[str, AfterValidator(_utf8)]
 """A free-text field: any Unicode text, but no lone surrogates."""
 
 STOREFRONT_KEY_SCHEME = "storefrontKey"
+CHECKOUT_KEY_SCHEME = "checkoutKey"
 ADMIN_KEY_SCHEME = "adminKey"
-# A storefront route accepts either key; an admin route only an admin key.
-STOREFRONT: list[dict[str, list[str]]] = [{STOREFRONT_KEY_SCHEME: []}, {ADMIN_KEY_SCHEME: []}]
+# Each route accepts the key of the scope it needs and of every wider scope (storefront < checkout < admin).
+STOREFRONT: list[dict[str, list[str]]] = [
+    {STOREFRONT_KEY_SCHEME: []},
+    {CHECKOUT_KEY_SCHEME: []},
+    {ADMIN_KEY_SCHEME: []},
+]
+CHECKOUT: list[dict[str, list[str]]] = [{CHECKOUT_KEY_SCHEME: []}, {ADMIN_KEY_SCHEME: []}]
 ADMIN: list[dict[str, list[str]]] = [{ADMIN_KEY_SCHEME: []}]
+# The scope each key scheme stands for, narrowest first: a route needs the first one it lists.
+SCHEME_SCOPES = {
+    STOREFRONT_KEY_SCHEME: "storefront",
+    CHECKOUT_KEY_SCHEME: "checkout",
+    ADMIN_KEY_SCHEME: "admin",
+}
+
+
+def required_scope(security: list[dict[str, list[str]]] | None) -> str | None:
+    """The narrowest scope an operation's `security` accepts (None: the operation needs no key)."""
+    schemes = [name for option in security or [] for name in option]
+    ordered = [scope for name, scope in SCHEME_SCOPES.items() if name in schemes]
+    return ordered[0] if ordered else None
+
 
 SECURITY_SCHEMES: dict[str, Any] = {
     STOREFRONT_KEY_SCHEME: APIKey(
         name="x-api-key",
         in_=APIKeyIn.header,
-        description="A storefront key: reads stock, checks availability, reserves and releases.",
+        description="A storefront key, public by design (it sits in product pages): reads stock and the "
+        "catalogue, checks carts, and places small public holds that only their creator can release.",
+    ),
+    CHECKOUT_KEY_SCHEME: APIKey(
+        name="x-api-key",
+        in_=APIKeyIn.header,
+        description="A checkout key, a server-side secret of the shop's backend and order service: "
+        "everything a storefront key may do, and reserving, confirming, releasing, extending and "
+        "reading reservations, and selling without a hold.",
     ),
     ADMIN_KEY_SCHEME: APIKey(
         name="x-api-key",
         in_=APIKeyIn.header,
-        description="An admin key: everything a storefront key may do, and changing stock.",
+        description="An admin key: everything a checkout key may do, and changing stock and the catalogue.",
     ),
 }
 
@@ -63,7 +91,7 @@ class ErrorResponse(BaseModel):
 _DESCRIPTIONS = {
     400: "Invalid input (VALIDATION_FAILED names each field) or a refused change",
     401: "Missing or unknown x-api-key (UNAUTHORIZED)",
-    403: "The key may not perform this operation (FORBIDDEN)",
+    403: "The key's scope may not perform this operation (FORBIDDEN, details.required_scope)",
     404: "Unknown product, warehouse record or resource",
     409: "Conflict with the current state (see the error code)",
     502: "WORKFLOW_FAILED: the reservation workflow could not be reached; retry later",

@@ -9,6 +9,8 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from inventory.api.contract import required_scope
+
 router = Router()
 
 
@@ -30,10 +32,10 @@ def openapi_document() -> dict[str, Any]:
 
 
 def _keys(operation: dict[str, Any]) -> str:
-    schemes = [name for option in operation.get("security") or [] for name in option]
-    if not schemes:
-        return "none"
-    return "admin" if schemes == ["adminKey"] else "storefront or admin"
+    scope = required_scope(operation.get("security"))
+    return {None: "none", "storefront": "storefront, checkout or admin", "checkout": "checkout or admin"}.get(
+        scope, scope or "none"
+    )
 
 
 def render_page(document: dict[str, Any]) -> str:

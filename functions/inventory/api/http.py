@@ -19,6 +19,7 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
+from inventory.api.contract import required_scope
 from inventory.config import ApiSettings
 from inventory.domain.api_keys import Scope
 from inventory.errors import (
@@ -53,6 +54,24 @@ def answer(status: int, body: ModelT) -> Response[ModelT]:
     return Response(status_code=status, content_type="application/json", body=body)
 
 
+def _scope_refusal(app: APIGatewayRestResolver) -> Response | None:
+    """403 when the caller's scope is narrower than the one the route's `security` names (the same
+    list the OpenAPI document shows), so what is documented is what is enforced."""
+    route = app.context.get("_route")
+    needed = required_scope(route.security) if route is not None else None
+    if needed is None:
+        return None
+    scope = caller_scope(app)
+    if scope is not None and scope.allows(Scope(needed)):
+        return None
+    refused = forbidden(Scope(needed))
+    return json_response(403, error_body(refused.code, refused.message, refused.details))
+
+
+def enforce_scope(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+    return _scope_refusal(app) or next_middleware(app)
+
+
 def reject_unknown_query_parameters(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
     """A misspelt filter (`?warehouse=east`) must not silently widen a query: unknown names are a 400."""
     route = app.context.get("_route")
@@ -78,7 +97,7 @@ def make_resolver(settings: ApiSettings) -> APIGatewayRestResolver:
         max_age=600,
     )
     app = APIGatewayRestResolver(enable_validation=True, cors=cors if origins else None)
-    app.use(middlewares=[reject_unknown_query_parameters])
+    app.use(middlewares=[enforce_scope, reject_unknown_query_parameters])
 
     @app.exception_handler(InventoryError)
     def _domain_error(error: InventoryError) -> Response:
@@ -93,6 +112,10 @@ def make_resolver(settings: ApiSettings) -> APIGatewayRestResolver:
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(error: RequestValidationError) -> Response:
+        # Powertools validates input before any middleware runs: a caller without the scope learns
+        # nothing about what input the operation takes.
+        if (refusal := _scope_refusal(app)) is not None:
+            return refusal
         details = validation_details(list(error.errors()))
         first = details[0] if details else {"field": "body", "problem": "invalid"}
         message = f"{first['field']}: {first['problem']}"
@@ -104,17 +127,29 @@ def make_resolver(settings: ApiSettings) -> APIGatewayRestResolver:
 
     @app.exception_handler(json.JSONDecodeError)
     def _malformed_json(_error: json.JSONDecodeError) -> Response:
+        if (refusal := _scope_refusal(app)) is not None:
+            return refusal
         return json_response(400, error_body("VALIDATION_FAILED", "body: is not valid JSON", {"fields": []}))
 
     @app.exception_handler(UnicodeDecodeError)
     def _not_text(_error: UnicodeDecodeError) -> Response:
+        if (refusal := _scope_refusal(app)) is not None:
+            return refusal
         # A binary body arrives base64-encoded; decoding it as the JSON text it should be fails here.
         return json_response(400, error_body("VALIDATION_FAILED", "body: is not UTF-8 JSON", {"fields": []}))
 
     return app
 
 
-__all__ = ["RouteDeps", "Scope", "answer", "caller_scope", "json_response", "make_resolver", "require_scope"]
+__all__ = [
+    "RouteDeps",
+    "Scope",
+    "answer",
+    "caller_scope",
+    "forbidden",
+    "json_response",
+    "make_resolver",
+]
 
 DepsT = TypeVar("DepsT")
 
@@ -145,8 +180,6 @@ def caller_scope(app: APIGatewayRestResolver | Router) -> Scope | None:
         return None
 
 
-def require_scope(app: APIGatewayRestResolver | Router, needed: Scope) -> None:
-    """The authorizer proves who the caller is; each route states which scope it needs."""
-    scope = caller_scope(app)
-    if scope is None or (needed is Scope.ADMIN and scope is not Scope.ADMIN):
-        raise Forbidden("this API key may not perform this operation", required_scope=needed.value)
+def forbidden(needed: Scope) -> Forbidden:
+    # names the scope the operation needs, never anything about the key that was sent
+    return Forbidden(f"this operation needs a {needed.value} key", required_scope=needed.value)

@@ -15,12 +15,14 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 import inventory.api
-from inventory.api.contract import SECURITY_SCHEMES, ErrorResponse
+from inventory.api.contract import SECURITY_SCHEMES, ErrorResponse, required_scope
 
 TITLE = "Checkout inventory API"
 VERSION = "1.0.0"
 DESCRIPTION = (
-    "Real-time stock, reservations and stock administration. Send `x-api-key` (storefront or admin key). "
+    "Real-time stock, reservations and stock administration. Send `x-api-key`: a storefront key "
+    "(public), a checkout key (the shop's server) or an admin key; `x-required-scope` on each "
+    "operation names the narrowest one it accepts. "
     'Every error has the body `{"error": {"code", "message", "details"}}`.'
 )
 _ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
@@ -64,8 +66,13 @@ def build_spec() -> dict[str, Any]:
             responses.pop("422", None)
             if operation.get("parameters") or operation.get("requestBody"):
                 responses.setdefault("400", _error("Invalid input: VALIDATION_FAILED names each field"))
-            if operation.get("security"):
+            scope = required_scope(operation.get("security"))
+            if scope is not None:
+                operation["x-required-scope"] = scope
                 responses.setdefault("401", _error("Missing or unknown x-api-key (UNAUTHORIZED)"))
-                responses.setdefault("403", _error("The key may not perform this operation (FORBIDDEN)"))
+                responses["403"] = _error(
+                    f"FORBIDDEN: this operation needs a {scope} key (or a wider one); "
+                    "details.required_scope names it"
+                )
     spec["servers"] = [{"url": "/", "description": "This API (the stage URL on AWS)"}]
     return spec

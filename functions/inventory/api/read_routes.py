@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from inventory.api.contract import ID_PATTERN, STOREFRONT, errors
-from inventory.api.http import RouteDeps, Scope, require_scope
+from inventory.api.http import RouteDeps
 from inventory.domain.reservation_models import Quantity
 from inventory.domain.stock_levels import inventory_view
 from inventory.domain.stock_ports import StockQueries, StockRecordStore
@@ -45,7 +45,6 @@ def get_inventory(
     productId: Annotated[str, Path(pattern=ID_PATTERN, description="Product id (SKU)")],
     warehouse_id: Annotated[str | None, Query(pattern=ID_PATTERN, description="Only this warehouse")] = None,
 ) -> InventoryView:
-    require_scope(router, Scope.STOREFRONT)
     return inventory_view(deps().stock_store, productId, warehouse_id)
 
 
@@ -73,6 +72,5 @@ class CheckRequest(BaseModel):
     security=STOREFRONT,
 )
 def check_inventory(request: Annotated[CheckRequest, Body()]) -> AvailabilityReport:
-    require_scope(router, Scope.STOREFRONT)
     wanted = [(item.sku, item.warehouse_id, item.quantity) for item in request.items]
     return check_availability(deps().stock_queries, wanted)

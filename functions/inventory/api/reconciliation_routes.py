@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
 from inventory.api.contract import ADMIN, errors
-from inventory.api.http import RouteDeps, Scope, require_scope
+from inventory.api.http import RouteDeps
 from inventory.domain.reservation_ports import ReservationStore
 from inventory.domain.reservation_upkeep import ReconciliationReport, reconcile
 
@@ -43,7 +43,6 @@ class Reconciliation(BaseModel):
     security=ADMIN,
 )
 def check_reconciliation() -> ReconciliationReport:
-    require_scope(router, Scope.ADMIN)
     return reconcile(deps().store, repair=False)
 
 
@@ -57,5 +56,4 @@ def check_reconciliation() -> ReconciliationReport:
     security=ADMIN,
 )
 def run_reconciliation(body: Annotated[Reconciliation, Body()]) -> ReconciliationReport:
-    require_scope(router, Scope.ADMIN)
     return reconcile(deps().store, repair=body.repair)

@@ -14,8 +14,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from inventory.api.contract import STOREFRONT, errors
-from inventory.api.http import RouteDeps, Scope, answer, require_scope
+from inventory.api.contract import CHECKOUT, errors
+from inventory.api.http import RouteDeps, answer
 from inventory.domain import reservation_requests as requests
 from inventory.domain.reservation_models import (
     ID_PATTERN,
@@ -152,12 +152,11 @@ def _request(body: ReserveItems | ReserveProduct, product_id: str | None = None)
         ),
     },
     tags=["Reservations"],
-    security=STOREFRONT,
+    security=CHECKOUT,
 )
 def reserve_product(
     productId: PathId, body: Annotated[ReserveProduct, Body()]
 ) -> Response[ProductReservation]:
-    require_scope(router, Scope.STOREFRONT)
     d = deps()
     reservation, created = requests.place(d.store, d.workflow, d.policy, _request(body, productId), utc_now())
     line = next((x for x in reservation.lines if x.product_id == productId), reservation.lines[0])
@@ -185,10 +184,9 @@ def reserve_product(
         },
     ),
     tags=["Reservations"],
-    security=STOREFRONT,
+    security=CHECKOUT,
 )
 def release_product(productId: PathId, reservationId: PathId) -> Response[None]:
-    require_scope(router, Scope.STOREFRONT)
     d = deps()
     requests.cancel(
         d.store, d.workflow, reservationId, "released on request", utc_now(), product_id=productId
@@ -212,10 +210,9 @@ def release_product(productId: PathId, reservationId: PathId) -> Response[None]:
         ),
     },
     tags=["Reservations"],
-    security=STOREFRONT,
+    security=CHECKOUT,
 )
 def reserve_items(body: Annotated[ReserveItems, Body()]) -> Response[ReservationView]:
-    require_scope(router, Scope.STOREFRONT)
     d = deps()
     reservation, created = requests.place(d.store, d.workflow, d.policy, _request(body), utc_now())
     return answer(201 if created else 200, view(reservation))
@@ -227,10 +224,9 @@ def reserve_items(body: Annotated[ReserveItems, Body()]) -> Response[Reservation
     description="Status, lines, expiry, and what happened and why (written with each change).",
     responses=errors(400, 401, 403, 404, described={404: "Unknown reservation"}),
     tags=["Reservations"],
-    security=STOREFRONT,
+    security=CHECKOUT,
 )
 def get_reservation(reservationId: PathId) -> Response[ReservationView]:
-    require_scope(router, Scope.STOREFRONT)
     return answer(200, view(requests.report(deps().store, reservationId), with_timeline=True))
 
 
@@ -245,10 +241,9 @@ def get_reservation(reservationId: PathId) -> Response[ReservationView]:
         },
     ),
     tags=["Reservations"],
-    security=STOREFRONT,
+    security=CHECKOUT,
 )
 def confirm_reservation(reservationId: PathId) -> Response[ReservationView]:
-    require_scope(router, Scope.STOREFRONT)
     d = deps()
     return answer(200, view(requests.confirm(d.store, d.workflow, reservationId, utc_now())))
 
@@ -265,12 +260,11 @@ def confirm_reservation(reservationId: PathId) -> Response[ReservationView]:
         },
     ),
     tags=["Reservations"],
-    security=STOREFRONT,
+    security=CHECKOUT,
 )
 def extend_reservation(
     reservationId: PathId, body: Annotated[Extension, Body()]
 ) -> Response[ReservationView]:
-    require_scope(router, Scope.STOREFRONT)
     d = deps()
     extended = requests.extend(d.store, d.workflow, d.policy, reservationId, body.hold_seconds, utc_now())
     return answer(200, view(extended))
@@ -289,7 +283,7 @@ def extend_reservation(
         },
     ),
     tags=["Reservations"],
-    security=STOREFRONT,
+    security=CHECKOUT,
 )
 def release_reservation(
     reservationId: PathId,
@@ -297,7 +291,6 @@ def release_reservation(
         str, Query(max_length=200, description="Why, kept on the reservation")
     ] = "released on request",
 ) -> Response[None]:
-    require_scope(router, Scope.STOREFRONT)
     d = deps()
     requests.cancel(d.store, d.workflow, reservationId, reason, utc_now())
     return Response(status_code=204)

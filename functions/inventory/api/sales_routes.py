@@ -10,8 +10,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict
 
-from inventory.api.contract import STOREFRONT, errors
-from inventory.api.http import RouteDeps, Scope, answer, require_scope
+from inventory.api.contract import CHECKOUT, errors
+from inventory.api.http import RouteDeps, answer
 from inventory.domain.fulfilment import fulfil_order
 from inventory.domain.reservation_models import Identifier, ReservationLine, ReservationLines
 from inventory.domain.reservation_ports import OutcomePublisher, ReservationStore
@@ -67,10 +67,9 @@ class Fulfilment(BaseModel):
         ),
     },
     tags=["Reservations"],
-    security=STOREFRONT,
+    security=CHECKOUT,
 )
 def fulfil(body: Annotated[FulfilOrder, Body()]) -> Response[Fulfilment]:
-    require_scope(router, Scope.STOREFRONT)
     d = deps()
     sold, created = fulfil_order(d.store, d.events, body.order_id, list(body.items), utc_now())
     result = Fulfilment(

@@ -48,12 +48,12 @@ def fulfil_order(
                 at=iso(now),
                 event="FULFILLED",
                 state="Fulfil",
-                actor="storefront",
+                actor="checkout",
                 reason="fulfilled without a hold",
             )
         ],
     )
-    sold, created = store.sell(record, actor="storefront")  # the record's Put makes a repeat sell nothing
+    sold, created = store.sell(record, actor="checkout")  # the record's Put makes a repeat sell nothing
     if not created:
         try:
             conflict_if_different(sold, lines, None)

@@ -31,7 +31,9 @@ def _stage_arn(method_arn: str) -> str:
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-    scope = scope_for_key(headers.get("x-api-key"), keys.admin_digests, keys.storefront_digests)
+    scope = scope_for_key(
+        headers.get("x-api-key"), keys.admin_digests, keys.storefront_digests, keys.checkout_digests
+    )
     if scope is None:
         logger.info("rejected an unknown API key")
         raise Exception("Unauthorized")
