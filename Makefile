@@ -7,13 +7,16 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help install browser run test lint format typecheck validate unit integration e2e bench invoke clean
+.PHONY: help install browser run test lint format typecheck validate unit integration e2e bench invoke clean \
+	runtime lock build artefact
 
 help:
 	@echo "make run      start the whole system locally (REST + pages on :3000, AWS endpoint on :4566)"
 	@echo "make test     lint, type-check, validate the template and run every test"
 	@echo "make invoke   FN=<LogicalId> EVENT=events/<dir>/<file>.json  run one function with a sample event"
 	@echo "make bench    run the benchmarks (prints numbers, asserts nothing about time)"
+	@echo "make build    sam build with the functions' runtime Python; prints the artefact's size"
+	@echo "make lock     re-pin the functions' runtime dependencies from pyproject.toml"
 
 $(STAMP):
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +25,41 @@ $(STAMP):
 	@rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)
+
+# The local Lambda workers run the functions' runtime Python (the template's Runtime) with exactly the
+# locked dependencies and what the Lambda runtime provides. Without that Python they fall back to the
+# development interpreter and say so (local_stack/runtime_python.py).
+RUNTIME_VENV := .venv-runtime
+RUNTIME_LOCKS := dependencies/requirements.txt dependencies/runtime-provided.txt
+RUNTIME_STAMP := $(RUNTIME_VENV)/.installed-$(shell cat $(RUNTIME_LOCKS) | cksum | cut -d' ' -f1)
+
+$(RUNTIME_STAMP): | $(STAMP)
+	@if py="$$($(BIN)/python -m local_stack.runtime_python)"; then \
+		echo "local Lambda workers: $$py with the locked dependencies ($(RUNTIME_VENV))"; \
+		rm -rf $(RUNTIME_VENV) && "$$py" -m venv $(RUNTIME_VENV) && \
+		$(RUNTIME_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
+			--require-hashes --only-binary=:all: $(addprefix -r ,$(RUNTIME_LOCKS)) && touch $@; \
+	else echo "local Lambda workers will run $$($(BIN)/python -V) instead"; fi
+
+runtime: $(RUNTIME_STAMP)
+
+lock: install
+	$(BIN)/python -m tools.lock
+
+# What deploys: `sam build` with the runtime's Python first on PATH (never a container).
+build: install
+	@py="$$($(BIN)/python -m local_stack.runtime_python)" || exit 1; \
+	echo "sam build with $$py"; \
+	PATH="$$(dirname "$$py"):$$PATH" SAM_CLI_TELEMETRY=0 $(BIN)/sam build --cached --parallel >.aws-sam-build.log 2>&1 \
+		|| { cat .aws-sam-build.log; exit 1; }; rm -f .aws-sam-build.log
+	@$(BIN)/python -m tools.artefact size
+
+# `make test` builds the artefact too; a machine without the runtime's Python skips it (and its
+# tests) saying so, except in CI, where it must build.
+artefact: install
+	@if $(BIN)/python -m local_stack.runtime_python >/dev/null 2>&1 || [ "$${CI:-}" = true ]; then \
+		$(MAKE) --no-print-directory build; \
+	else $(BIN)/python -m local_stack.runtime_python; echo "make test: artefact not built, its tests are skipped"; fi
 
 # The browser tests drive the system's Chromium: Playwright's own browser download needs an internet
 # connection that CI and offline machines do not have. Installed only when missing (Debian/Ubuntu).
@@ -34,7 +72,7 @@ browser:
 		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	fi
 
-run: install
+run: install runtime
 	$(BIN)/python -m local_stack $(ARGS)
 
 lint: install
@@ -52,17 +90,17 @@ validate: install
 	SAM_CLI_TELEMETRY=0 $(BIN)/sam validate --lint --template-file template.yaml --region us-east-1
 
 # pytest exits 5 when it collected nothing: that is a broken suite, not a pass.
-test: lint typecheck validate browser
+test: lint typecheck validate browser runtime artefact
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
 unit: install
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
 
-integration: install
+integration: install runtime
 	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
 
-e2e: install browser
+e2e: install browser runtime
 	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
 
 bench: install
@@ -72,4 +110,4 @@ invoke: install
 	$(BIN)/python -m local_stack.invoke $(FN) $(EVENT) $(ARGS)
 
 clean:
-	rm -rf $(VENV) .local .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(RUNTIME_VENV) .local .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from local_stack.runtime_python import worker_python
+
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 LogSink = Callable[[str, str], None]
 
@@ -51,7 +53,7 @@ class _Worker:
     def __init__(self, spec: FunctionSpec, env: dict[str, str], log_sink: LogSink) -> None:
         self.spec = spec
         self.process = subprocess.Popen(
-            [sys.executable, "-u", str(WORKER_SCRIPT)],
+            [worker_python()[0], "-u", str(WORKER_SCRIPT)],
             env=env,
             cwd=spec.code_dir,
             stdin=subprocess.PIPE,
@@ -123,6 +125,10 @@ class LambdaRuntime:
         # Called with the function's template logical id on every invocation (the call counter).
         self.listeners: list[Callable[[str], None]] = []
         self._closed = False
+        interpreter, warning = worker_python()
+        self.worker_interpreter = interpreter
+        if warning:
+            self._log_sink("runtime", warning)
 
     def register(self, spec: FunctionSpec) -> None:
         self._pools[spec.name] = _Pool(spec)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from local_stack.lambda_runtime import FunctionSpec, LambdaRuntime
+from local_stack.runtime_python import find, template_runtime
 from tests.support import ROOT
 
 CODE = ROOT / "tests" / "fixtures" / "sandbox_app" / "functions"
@@ -58,6 +59,18 @@ def test_two_functions_see_only_their_own_environment(runtime: LambdaRuntime) ->
     assert (b["mark"], b["only_second"]) == ("beta", "b-only")
     assert a["pid"] != b["pid"]
     assert a["function_name"] == "local-A"
+
+
+def test_sandboxes_run_the_functions_runtime_python_when_the_machine_has_it(runtime: LambdaRuntime) -> None:
+    # Given the template's runtime (python3.12) and whether this machine has that Python
+    wanted = template_runtime().removeprefix("python")
+    if find(wanted) is None:
+        pytest.skip(f"no Python {wanted} on this machine: workers run the development interpreter")
+    # When a function is invoked
+    runtime.register(spec("V"))
+    # Then its sandbox runs that minor version, from the runtime venv with only the locked dependencies
+    assert call(runtime, "V")["python"] == wanted
+    assert ".venv-runtime" in runtime.worker_interpreter
 
 
 def test_a_warm_sandbox_keeps_its_globals_between_invocations(runtime: LambdaRuntime) -> None:

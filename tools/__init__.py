@@ -1,0 +1,1 @@
+"""Build, lock and artefact tooling (never deployed)."""
