@@ -16,6 +16,24 @@ from inventory.store.stock_changes import DynamoStockChanges
 from inventory.store.stock_queries import DynamoStockQueries
 from inventory.store.stock_records import DynamoStockRecordStore
 
+# AWS permissions of this function: template resource -> the actions its code calls there.
+# tests/unit/test_least_privilege.py holds template.yaml to exactly this.
+PERMISSIONS = {
+    "InventoryTable": (
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:Scan",
+        "dynamodb:UpdateItem",
+        "dynamodb:PutItem",
+        "dynamodb:BatchGetItem",
+    ),
+    "InventoryTable/index/*": ("dynamodb:Query",),
+    "LedgerTable": (
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+    ),
+}
+
 store_settings = load(StoreSettings)
 app = make_resolver(load(ApiSettings))
 app.include_router(admin_routes.router)

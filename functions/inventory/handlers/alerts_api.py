@@ -13,6 +13,12 @@ from inventory.observability import logger, metrics, tracer
 from inventory.store.alerts import DynamoAlertFeed
 from inventory.store.aws import dynamodb_table
 
+# AWS permissions of this function: template resource -> the actions its code calls there.
+# tests/unit/test_least_privilege.py holds template.yaml to exactly this.
+PERMISSIONS = {
+    "AlertsTable/index/*": ("dynamodb:Query",),
+}
+
 settings = load(AlertFeedSettings)
 app = make_resolver(load(ApiSettings))
 app.include_router(alerts_routes.router)

@@ -16,6 +16,10 @@ from inventory.config import KeySettings, load
 from inventory.domain.api_keys import scope_for_key
 from inventory.observability import logger, metrics, tracer
 
+# AWS permissions of this function: template resource -> the actions its code calls there.
+# tests/unit/test_least_privilege.py holds template.yaml to exactly this.
+PERMISSIONS: dict[str, tuple[str, ...]] = {}
+
 keys = load(KeySettings)
 
 

@@ -16,6 +16,21 @@ from inventory.store.products import DynamoProductStore
 from inventory.store.stock_changes import DynamoStockChanges
 from inventory.store.stock_records import DynamoStockRecordStore
 
+# AWS permissions of this function: template resource -> the actions its code calls there.
+# tests/unit/test_least_privilege.py holds template.yaml to exactly this.
+PERMISSIONS = {
+    "ProductsTable": (
+        "dynamodb:GetItem",
+        "dynamodb:Scan",
+        "dynamodb:PutItem",
+    ),
+    "InventoryTable": (
+        "dynamodb:Query",
+        "dynamodb:PutItem",
+    ),
+    "LedgerTable": ("dynamodb:PutItem",),
+}
+
 
 class CatalogueSettings(StoreSettings):
     products_table_name: str = Field(min_length=3)

@@ -18,6 +18,20 @@ from inventory.observability import logger, metrics, tracer
 from inventory.store.alerts import DynamoAlertStore, SnsAlertPublisher
 from inventory.store.aws import client, dynamodb_table
 
+# AWS permissions of this function: template resource -> the actions its code calls there.
+# tests/unit/test_least_privilege.py holds template.yaml to exactly this.
+PERMISSIONS = {
+    "InventoryTable": ("dynamodb:UpdateItem",),
+    "InventoryTable/index/*": ("dynamodb:Query",),
+    "AlertsTable": (
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+    ),
+    "AlertsTable/index/*": ("dynamodb:Query",),
+    "AlertsTopic": ("sns:Publish",),
+}
+
 store_settings = load(StoreSettings)
 settings = load(AlertSettings)
 store = DynamoAlertStore(

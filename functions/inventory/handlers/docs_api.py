@@ -11,6 +11,10 @@ from inventory.api.http import make_resolver
 from inventory.config import ApiSettings, load
 from inventory.observability import logger, metrics, tracer
 
+# AWS permissions of this function: template resource -> the actions its code calls there.
+# tests/unit/test_least_privilege.py holds template.yaml to exactly this.
+PERMISSIONS: dict[str, tuple[str, ...]] = {}
+
 app = make_resolver(load(ApiSettings))
 app.include_router(docs_routes.router)
 docs_routes.spec()  # built at cold start, so a broken route fails the deployment's first call loudly

@@ -12,6 +12,18 @@ from inventory.handlers.reservation_tasks import build, parse
 from inventory.models import utc_now
 from inventory.observability import logger, metrics, tracer
 
+# AWS permissions of this function: template resource -> the actions its code calls there.
+# tests/unit/test_least_privilege.py holds template.yaml to exactly this.
+PERMISSIONS = {
+    "ReservationsTable": (
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+    ),
+    "InventoryTable": ("dynamodb:UpdateItem",),
+    "LedgerTable": ("dynamodb:PutItem",),
+    "ReservationEventsTopic": ("sns:Publish",),
+}
+
 store, events, _policy = build()
 
 

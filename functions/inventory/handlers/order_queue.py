@@ -20,6 +20,12 @@ from inventory.observability import logger, metrics, tracer
 from inventory.store.aws import client
 from inventory.store.workflow import StepFunctionsWorkflow
 
+# AWS permissions of this function: template resource -> the actions its code calls there.
+# tests/unit/test_least_privilege.py holds template.yaml to exactly this.
+PERMISSIONS = {
+    "ReservationStateMachine": ("states:StartExecution",),
+}
+
 workflow = StepFunctionsWorkflow(
     client("stepfunctions"), load(WorkflowSettings).reservation_state_machine_arn
 )

@@ -14,6 +14,16 @@ from inventory.store.aws import dynamodb_table
 from inventory.store.stock_queries import DynamoStockQueries
 from inventory.store.stock_records import DynamoStockRecordStore
 
+# AWS permissions of this function: template resource -> the actions its code calls there.
+# tests/unit/test_least_privilege.py holds template.yaml to exactly this.
+PERMISSIONS = {
+    "InventoryTable": (
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:BatchGetItem",
+    ),
+}
+
 store_settings = load(StoreSettings)
 app = make_resolver(load(ApiSettings))
 app.include_router(read_routes.router)

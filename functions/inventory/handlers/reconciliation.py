@@ -12,6 +12,17 @@ from inventory.domain.reservation_upkeep import reconcile
 from inventory.handlers.reservation_tasks import build, parse
 from inventory.observability import logger, metrics, tracer
 
+# AWS permissions of this function: template resource -> the actions its code calls there.
+# tests/unit/test_least_privilege.py holds template.yaml to exactly this.
+PERMISSIONS = {
+    "ReservationsTable": ("dynamodb:Scan",),
+    "InventoryTable": (
+        "dynamodb:Scan",
+        "dynamodb:UpdateItem",
+    ),
+    "LedgerTable": ("dynamodb:PutItem",),
+}
+
 store, _events, _policy = build()
 
 

@@ -12,6 +12,17 @@ from inventory.config import ApiSettings, load
 from inventory.handlers.reservation_tasks import build
 from inventory.observability import logger, metrics, tracer
 
+# AWS permissions of this function: template resource -> the actions its code calls there.
+# tests/unit/test_least_privilege.py holds template.yaml to exactly this.
+PERMISSIONS = {
+    "ReservationsTable": ("dynamodb:Scan",),
+    "InventoryTable": (
+        "dynamodb:Scan",
+        "dynamodb:UpdateItem",
+    ),
+    "LedgerTable": ("dynamodb:PutItem",),
+}
+
 app = make_resolver(load(ApiSettings))
 app.include_router(reconciliation_routes.router)
 store, _events, _policy = build()

@@ -15,6 +15,21 @@ from inventory.observability import logger, metrics, tracer
 from inventory.store.aws import client
 from inventory.store.workflow import StepFunctionsWorkflow
 
+# AWS permissions of this function: template resource -> the actions its code calls there.
+# tests/unit/test_least_privilege.py holds template.yaml to exactly this.
+PERMISSIONS = {
+    "ReservationsTable": (
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+    ),
+    "ReservationsTable/index/*": ("dynamodb:Query",),
+    "InventoryTable": ("dynamodb:UpdateItem",),
+    "LedgerTable": ("dynamodb:PutItem",),
+    "ReservationEventsTopic": ("sns:Publish",),
+    "ReservationStateMachine": ("states:StartExecution",),
+    "ReservationStateMachine:execution/*": ("states:DescribeExecution",),
+}
+
 store, events, _policy = build()
 settings = load(WorkflowSettings)
 workflow = StepFunctionsWorkflow(client("stepfunctions"), settings.reservation_state_machine_arn)

@@ -15,6 +15,28 @@ from inventory.observability import logger, metrics, tracer
 from inventory.store.aws import client
 from inventory.store.workflow import StepFunctionsWorkflow
 
+# AWS permissions of this function: template resource -> the actions its code calls there.
+# tests/unit/test_least_privilege.py holds template.yaml to exactly this.
+PERMISSIONS = {
+    "ReservationsTable": (
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+    ),
+    "InventoryTable": (
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+    ),
+    "LedgerTable": ("dynamodb:PutItem",),
+    "ReservationEventsTopic": ("sns:Publish",),
+    "ReservationStateMachine": ("states:StartExecution",),
+    "*": (
+        "states:SendTaskSuccess",
+        "states:SendTaskFailure",
+    ),
+}
+
 app = make_resolver(load(ApiSettings))
 app.include_router(reservation_routes.router)
 app.include_router(sales_routes.router)
