@@ -8,7 +8,7 @@ ARGS ?=
 PYTEST_ARGS ?=
 
 .PHONY: help install browser run test lint format typecheck validate unit integration e2e bench invoke clean \
-	runtime lock build artefact
+	runtime lock build artefact scan
 
 help:
 	@echo "make run      start the whole system locally (REST + pages on :3000, AWS endpoint on :4566)"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench    run the benchmarks (prints numbers, asserts nothing about time)"
 	@echo "make build    sam build with the functions' runtime Python; prints the artefact's size"
 	@echo "make lock     re-pin the functions' runtime dependencies from pyproject.toml"
+	@echo "make scan     cfn-lint with AWS's serverless rules and checkov on template.yaml"
 
 $(STAMP):
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -86,11 +87,27 @@ format: install
 typecheck: install
 	$(BIN)/mypy
 
+# IaC scans: AWS's serverless rules for cfn-lint and checkov must report nothing. Every checkov skip
+# sits in the template's Metadata with its reason (tests/unit/test_template_scans.py).
+SCAN_VENV := .venv-scan
+SCAN_STAMP := $(SCAN_VENV)/.installed-$(shell cat tools/scan-requirements.txt | cksum | cut -d' ' -f1)
+
+$(SCAN_STAMP):
+	@test -x $(SCAN_VENV)/bin/python || $(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tools/scan-requirements.txt
+	@rm -f $(SCAN_VENV)/.installed-* && touch $@
+
+scan: $(SCAN_STAMP)
+	$(SCAN_VENV)/bin/cfn-lint --append-rules cfn_lint_serverless.rules -- template.yaml
+	@BC_SKIP_MAPPING=TRUE $(SCAN_VENV)/bin/checkov --file template.yaml --framework cloudformation \
+		--compact --quiet --skip-download --output cli 2>/dev/null; rc=$$?; \
+	if [ $$rc -ne 0 ]; then echo "checkov: failed checks above" >&2; exit $$rc; fi; echo "checkov: 0 failed"
+
 validate: install
 	SAM_CLI_TELEMETRY=0 $(BIN)/sam validate --lint --template-file template.yaml --region us-east-1
 
 # pytest exits 5 when it collected nothing: that is a broken suite, not a pass.
-test: lint typecheck validate browser runtime artefact
+test: lint typecheck validate scan browser runtime artefact
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
@@ -110,4 +127,4 @@ invoke: install
 	$(BIN)/python -m local_stack.invoke $(FN) $(EVENT) $(ARGS)
 
 clean:
-	rm -rf $(VENV) $(RUNTIME_VENV) .local .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(RUNTIME_VENV) $(SCAN_VENV) .local .aws-sam .pytest_cache .mypy_cache .ruff_cache

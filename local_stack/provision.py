@@ -147,9 +147,16 @@ def _precompute_refs(resolver: Resolver, aws_url: str, website_url: str | None) 
                     "RegionalDomainName": f"{name}.s3.{region}.amazonaws.com",
                 },
             )
+        elif rtype == "AWS::CloudFront::Distribution":
+            # Not emulated: the local REST server serves the pages a distribution would.
+            refs[lid] = ResourceRefs(lid, {"DomainName": _netloc(website_url or aws_url), "Id": lid})
         else:
             refs[lid] = ResourceRefs(lid, {"Arn": f"arn:aws:local:{arn}:{lid}"})
     return refs
+
+
+def _netloc(url: str) -> str:
+    return url.split("://", 1)[-1].rstrip("/")
 
 
 class Provisioner:
@@ -164,6 +171,7 @@ class Provisioner:
     ) -> None:
         """`website_url`: where the local stack serves the static pages a website bucket would hold."""
         self.template_path = template_path.resolve()
+        self.website_url = website_url
         self.root = self.template_path.parent
         self.template = load_template(self.template_path)
         self.region = region
@@ -210,7 +218,10 @@ class Provisioner:
             self.model.buckets[lid] = self.resolver.refs[lid].ref
         for name, out in (self.template.get("Outputs") or {}).items():
             if "Condition" not in out or self.resolver.condition(out["Condition"]):
-                self.model.outputs[name] = self.resolver.resolve(out["Value"])
+                value = self.resolver.resolve(out["Value"])
+                if isinstance(value, str) and self.website_url:  # local pages are plain HTTP on loopback
+                    value = value.replace(f"https://{_netloc(self.website_url)}", self.website_url)
+                self.model.outputs[name] = value
         return self.model
 
     def _add_function(self, lid: str, props: dict[str, Any]) -> None:
@@ -334,7 +345,9 @@ class Provisioner:
 
     def _create_topics_and_queues(self) -> None:
         sns, sqs = self._client("sns"), self._client("sqs")
-        for lid, props in self._resources("AWS::SQS::Queue"):
+        # Dead-letter queues first: a queue's RedrivePolicy must name an existing queue.
+        queues = sorted(self._resources("AWS::SQS::Queue"), key=lambda item: "RedrivePolicy" in item[1])
+        for lid, props in queues:
             attributes = {}
             for key, value in props.items():
                 if key in ("QueueName", "Tags"):

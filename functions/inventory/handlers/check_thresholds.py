@@ -21,6 +21,8 @@ from inventory.store.aws import client, dynamodb_table
 # AWS permissions of this function: template resource -> the actions its code calls there.
 # tests/unit/test_least_privilege.py holds template.yaml to exactly this.
 PERMISSIONS = {
+    # Lambda sends a failed asynchronous (scheduled) run here on the function's behalf
+    "ScheduleDeadLetters": ("sqs:SendMessage",),
     "InventoryTable": ("dynamodb:UpdateItem",),
     "InventoryTable/index/*": ("dynamodb:Query",),
     "AlertsTable": (

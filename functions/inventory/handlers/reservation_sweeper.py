@@ -18,6 +18,8 @@ from inventory.store.workflow import StepFunctionsWorkflow
 # AWS permissions of this function: template resource -> the actions its code calls there.
 # tests/unit/test_least_privilege.py holds template.yaml to exactly this.
 PERMISSIONS = {
+    # Lambda sends a failed asynchronous (scheduled) run here on the function's behalf
+    "ScheduleDeadLetters": ("sqs:SendMessage",),
     "ReservationsTable": (
         "dynamodb:GetItem",
         "dynamodb:UpdateItem",
