@@ -8,7 +8,7 @@ ARGS ?=
 PYTEST_ARGS ?=
 
 .PHONY: help install browser run test lint format typecheck validate unit integration e2e bench invoke clean \
-	runtime lock build artefact scan
+	runtime lock build artefact scan frontend publish-frontend
 
 help:
 	@echo "make run      start the whole system locally (REST + pages on :3000, AWS endpoint on :4566)"
@@ -18,6 +18,8 @@ help:
 	@echo "make build    sam build with the functions' runtime Python; prints the artefact's size"
 	@echo "make lock     re-pin the functions' runtime dependencies from pyproject.toml"
 	@echo "make scan     cfn-lint with AWS's serverless rules and checkov on template.yaml"
+	@echo "make frontend bundle the embeddable stock widget (frontend/dist/, esbuild)"
+	@echo "make publish-frontend STACK=<name> REGION=<region>  upload the pages to a deployed stack"
 
 $(STAMP):
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -73,7 +75,7 @@ browser:
 		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	fi
 
-run: install runtime
+run: install runtime frontend
 	$(BIN)/python -m local_stack $(ARGS)
 
 lint: install
@@ -86,6 +88,24 @@ format: install
 
 typecheck: install
 	$(BIN)/mypy
+
+# The one-file widget bundle (frontend/dist/) from the ES-module sources, with npm's esbuild.
+# npm comes with Node.js; installed from Debian's packages when missing, like chromium.
+NPM_STAMP := node_modules/.installed-$(shell cat package-lock.json | cksum | cut -d' ' -f1)
+
+$(NPM_STAMP):
+	@command -v npm >/dev/null || { echo "installing Node.js and npm"; $(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@rm -f node_modules/.installed-* && touch $@
+
+frontend: $(NPM_STAMP)
+	@npm run --silent build
+
+STACK ?= checkout-inventory
+REGION ?=
+publish-frontend: install frontend
+	$(BIN)/python -m tools.publish_frontend --stack-name $(STACK) $(if $(REGION),--region $(REGION))
 
 # IaC scans: AWS's serverless rules for cfn-lint and checkov must report nothing. Every checkov skip
 # sits in the template's Metadata with its reason (tests/unit/test_template_scans.py).
@@ -107,7 +127,7 @@ validate: install
 	SAM_CLI_TELEMETRY=0 $(BIN)/sam validate --lint --template-file template.yaml --region us-east-1
 
 # pytest exits 5 when it collected nothing: that is a broken suite, not a pass.
-test: lint typecheck validate scan browser runtime artefact
+test: lint typecheck validate scan browser runtime artefact frontend
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
@@ -117,7 +137,7 @@ unit: install
 integration: install runtime
 	$(BIN)/python -m pytest tests/integration $(PYTEST_ARGS)
 
-e2e: install browser runtime
+e2e: install browser runtime frontend
 	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
 
 bench: install
@@ -127,4 +147,4 @@ invoke: install
 	$(BIN)/python -m local_stack.invoke $(FN) $(EVENT) $(ARGS)
 
 clean:
-	rm -rf $(VENV) $(RUNTIME_VENV) $(SCAN_VENV) .local .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(RUNTIME_VENV) $(SCAN_VENV) node_modules frontend/dist .local .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -85,6 +85,8 @@ class StackModel:
     state_machines: dict[str, str] = field(default_factory=dict)
     buckets: dict[str, str] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
+    # Headers CloudFront adds to the static pages (the template's response headers policy).
+    static_headers: dict[str, str] = field(default_factory=dict)
 
 
 def _short_hash(text: str) -> str:
@@ -155,6 +157,34 @@ def _precompute_refs(resolver: Resolver, aws_url: str, website_url: str | None) 
     return refs
 
 
+def response_headers(config: dict[str, Any]) -> dict[str, str]:
+    """The headers a CloudFront response headers policy adds to every response (CORS for any
+    origin, security headers, custom headers)."""
+    headers: dict[str, str] = {}
+    cors = config.get("CorsConfig") or {}
+    if "*" in (cors.get("AccessControlAllowOrigins") or {}).get("Items", []):
+        headers["Access-Control-Allow-Origin"] = "*"
+        headers["Access-Control-Allow-Methods"] = ",".join(cors["AccessControlAllowMethods"]["Items"])
+        if "AccessControlMaxAgeSec" in cors:
+            headers["Access-Control-Max-Age"] = str(cors["AccessControlMaxAgeSec"])
+    security = config.get("SecurityHeadersConfig") or {}
+    if "ContentTypeOptions" in security:
+        headers["X-Content-Type-Options"] = "nosniff"
+    if "FrameOptions" in security:
+        headers["X-Frame-Options"] = str(security["FrameOptions"]["FrameOption"])
+    if "ReferrerPolicy" in security:
+        headers["Referrer-Policy"] = str(security["ReferrerPolicy"]["ReferrerPolicy"])
+    hsts = security.get("StrictTransportSecurity")
+    if hsts:
+        value = f"max-age={hsts['AccessControlMaxAgeSec']}"
+        headers["Strict-Transport-Security"] = value + (
+            "; includeSubDomains" if hsts.get("IncludeSubdomains") else ""
+        )
+    for item in (config.get("CustomHeadersConfig") or {}).get("Items", []):
+        headers[str(item["Header"])] = str(item["Value"])
+    return headers
+
+
 def _netloc(url: str) -> str:
     return url.split("://", 1)[-1].rstrip("/")
 
@@ -216,6 +246,8 @@ class Provisioner:
             self.model.state_machines[lid] = self.resolver.refs[lid].ref
         for lid, _ in self._resources("AWS::S3::Bucket"):
             self.model.buckets[lid] = self.resolver.refs[lid].ref
+        for _, props in self._resources("AWS::CloudFront::ResponseHeadersPolicy")[:1]:
+            self.model.static_headers = response_headers(props.get("ResponseHeadersPolicyConfig", {}))
         for name, out in (self.template.get("Outputs") or {}).items():
             if "Condition" not in out or self.resolver.condition(out["Condition"]):
                 value = self.resolver.resolve(out["Value"])

@@ -126,7 +126,8 @@ class RestApiGateway:
         if not target.is_relative_to(self.frontend_dir.resolve()) or not target.is_file():
             return None
         mime = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-        return Response(target.read_bytes(), content_type=mime, headers={"Cache-Control": "no-cache"})
+        headers = {**self.model.static_headers, "Cache-Control": "no-cache"}  # as CloudFront serves them
+        return Response(target.read_bytes(), content_type=mime, headers=headers)
 
     # -- CORS --------------------------------------------------------------------------------------
     @staticmethod

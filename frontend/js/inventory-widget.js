@@ -161,7 +161,8 @@ export function mountAll(root = document) {
     .map((element) => mountInventoryWidget(element));
 }
 
-if (typeof document !== "undefined") {
+// As a module on the pages, mount at once; the one-file bundle (embed.js) mounts once it knows the API.
+if (typeof document !== "undefined" && !globalThis.INVENTORY_WIDGET_BUNDLE) {
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", () => mountAll());
   } else {
