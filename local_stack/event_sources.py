@@ -184,26 +184,32 @@ class EventSourcePollers:
             )
             if self._stop.wait((fire - now).total_seconds()):
                 return
-            if "Input" in props:
-                event = json.loads(props["Input"]) if isinstance(props["Input"], str) else props["Input"]
-            else:
-                event = {
-                    "version": "0",
-                    "id": str(uuid.uuid4()),
-                    "detail-type": "Scheduled Event",
-                    "source": "aws.events",
-                    "account": ACCOUNT_ID,
-                    "time": fire.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "region": self.model.region,
-                    "resources": [
-                        f"arn:aws:events:{self.model.region}:{ACCOUNT_ID}:rule/{source.function}{source.name}"
-                    ],
-                    "detail": {},
-                }
-            result = self.runtime.invoke(source.function, event)
+            result = self.runtime.invoke(source.function, self.schedule_event(source, fire))
             self._count(source)
             if result.function_error:
                 log.warning("scheduled %s failed: %s", source.function, result.payload[:500])
+
+    def schedule_event(self, source: EventSource, fire: datetime) -> dict[str, Any]:
+        """What EventBridge sends the function: the rule's Input, or a Scheduled Event."""
+        props = source.properties
+        if "Input" in props:
+            event: dict[str, Any] = (
+                json.loads(props["Input"]) if isinstance(props["Input"], str) else props["Input"]
+            )
+            return event
+        return {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": ACCOUNT_ID,
+            "time": fire.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": self.model.region,
+            "resources": [
+                f"arn:aws:events:{self.model.region}:{ACCOUNT_ID}:rule/{source.function}{source.name}"
+            ],
+            "detail": {},
+        }
 
     # -- SQS -------------------------------------------------------------------------------------
     def _poll_sqs(self, source: EventSource) -> None:
