@@ -1,6 +1,7 @@
 // A shop's checkout with the JavaScript client (frontend/js/api-client.js), in a browser or Node 18+.
 // docs/integration.md walks through it:
-//   node docs/examples/checkout-flow.mjs http://127.0.0.1:3000 local-storefront-key SKU-MUG-CERAMIC
+//   node docs/examples/checkout-flow.mjs http://127.0.0.1:3000 local-storefront-key local-checkout-key SKU-MUG-CERAMIC
+// The storefront key is the page's (public); the checkout key is the shop server's secret (holds, sales).
 import { ApiClient, ApiError } from "../../frontend/js/api-client.js";
 
 const RETRIED = new Set([429, 500, 502, 503, 504]); // safe to repeat: each write carries its idempotency key
@@ -19,14 +20,15 @@ async function withRetries(send, attempts = 5) {
   }
 }
 
-export async function checkout({ baseUrl, apiKey, sku }) {
-  const api = new ApiClient({ baseUrl, apiKey });
+export async function checkout({ baseUrl, storefrontKey, checkoutKey, sku }) {
+  const page = new ApiClient({ baseUrl, apiKey: storefrontKey });
+  const api = new ApiClient({ baseUrl, apiKey: checkoutKey });
   const lines = [{ product_id: sku, quantity: 1 }];
   const report = {};
   // Product page: availability (the widget makes this same call)
-  report.before = (await withRetries(() => api.getInventory(sku))).totals.available;
+  report.before = (await withRetries(() => page.getInventory(sku))).totals.available;
   // Add to cart and every cart change: check the whole cart, hold nothing
-  report.cart = (await withRetries(() => api.checkAvailability([{ sku, quantity: 1 }]))).status;
+  report.cart = (await withRetries(() => page.checkAvailability([{ sku, quantity: 1 }]))).status;
   // Checkout start: hold every line; the cart id is the idempotency key (a repeat answers the same hold)
   const cartId = `cart-${Math.random().toString(16).slice(2, 14)}`;
   const hold = { reservation_id: cartId, items: lines, hold_seconds: 900 };
@@ -39,11 +41,11 @@ export async function checkout({ baseUrl, apiKey, sku }) {
   await withRetries(() => api.request("POST", "/reservations", { body: { ...hold, reservation_id: other } }));
   await withRetries(() => api.request("DELETE", `/reservations/${other}`, { query: { reason: "cancelled" } }));
   report.released = (await api.request("GET", `/reservations/${other}`)).status;
-  report.after = (await api.getInventory(sku)).totals.available;
+  report.after = (await page.getInventory(sku)).totals.available;
   return report;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [baseUrl, apiKey, sku = "SKU-MUG-CERAMIC"] = process.argv.slice(2);
-  console.log(JSON.stringify(await checkout({ baseUrl, apiKey, sku }), null, 2));
+  const [baseUrl, storefrontKey, checkoutKey, sku = "SKU-MUG-CERAMIC"] = process.argv.slice(2);
+  console.log(JSON.stringify(await checkout({ baseUrl, storefrontKey, checkoutKey, sku }), null, 2));
 }

@@ -3,7 +3,8 @@
 REST for the storefront and checkout, boto3 for the AWS side (starting a reservation from the
 order service with the SDK, reading the outcome events). Runs against a deployment or `make run`:
 
-    python docs/examples/checkout_flow.py --api-url http://127.0.0.1:3000 --key local-storefront-key \\
+    python docs/examples/checkout_flow.py --api-url http://127.0.0.1:3000 \\
+        --storefront-key local-storefront-key --checkout-key local-checkout-key \\
         --aws-endpoint http://127.0.0.1:4566 --state-machine-arn <ReservationStateMachineArn> \\
         --events-queue-url <OrderEventsQueueUrl> --sku SKU-MUG-CERAMIC
 """
@@ -120,7 +121,8 @@ def outcome_events(
 def main() -> None:
     parser = argparse.ArgumentParser(description="Walk one cart through checkout against the inventory API")
     parser.add_argument("--api-url", required=True)
-    parser.add_argument("--key", required=True)
+    parser.add_argument("--storefront-key", required=True, help="public: product pages and carts")
+    parser.add_argument("--checkout-key", required=True, help="the shop server's secret: holds and sales")
     parser.add_argument("--sku", default="SKU-MUG-CERAMIC")
     parser.add_argument("--aws-endpoint", default=None, help="only for the local stack")
     parser.add_argument("--state-machine-arn", required=True)
@@ -129,25 +131,26 @@ def main() -> None:
     aws = {"endpoint_url": args.aws_endpoint} if args.aws_endpoint else {}
     sfn, sqs = boto3.client("stepfunctions", **aws), boto3.client("sqs", **aws)
     lines = [{"product_id": args.sku, "quantity": 1}]
-    report: dict[str, Any] = {"before": product_page(args.api_url, args.key, args.sku)}
-    report["cart_available"] = cart_changed(args.api_url, args.key, lines)
+    shop, server = args.storefront_key, args.checkout_key  # the page's key, the backend's key
+    report: dict[str, Any] = {"before": product_page(args.api_url, shop, args.sku)}
+    report["cart_available"] = cart_changed(args.api_url, shop, lines)
 
     paid = f"cart-{uuid.uuid4().hex[:12]}"
-    report["held"] = checkout_started(args.api_url, args.key, paid, lines)["status"]
-    report["held_again"] = checkout_started(args.api_url, args.key, paid, lines)["status"]
-    report["confirmed"] = payment_confirmed(args.api_url, args.key, paid)
+    report["held"] = checkout_started(args.api_url, server, paid, lines)["status"]
+    report["held_again"] = checkout_started(args.api_url, server, paid, lines)["status"]
+    report["confirmed"] = payment_confirmed(args.api_url, server, paid)
     report["paid_events"] = sorted(outcome_events(sqs, args.events_queue_url, paid, {"InventoryCommitted"}))
 
     abandoned = f"cart-{uuid.uuid4().hex[:12]}"
-    checkout_started(args.api_url, args.key, abandoned, lines)
-    report["cancelled"] = order_cancelled(args.api_url, args.key, abandoned)
+    checkout_started(args.api_url, server, abandoned, lines)
+    report["cancelled"] = order_cancelled(args.api_url, server, abandoned)
 
     order = f"order-{uuid.uuid4().hex[:12]}"
     first = order_service_reserves(sfn, args.state_machine_arn, order, lines)
     report["sdk_retry_joins"] = order_service_reserves(sfn, args.state_machine_arn, order, lines) == first
     report["sdk_events"] = sorted(outcome_events(sqs, args.events_queue_url, order, {"InventoryReserved"}))
-    report["sdk_released"] = order_cancelled(args.api_url, args.key, order)
-    report["after"] = product_page(args.api_url, args.key, args.sku)
+    report["sdk_released"] = order_cancelled(args.api_url, server, order)
+    report["after"] = product_page(args.api_url, shop, args.sku)
     print(json.dumps(report, indent=2))
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from local_stack.stack import LocalStack
-from tests.support import ROOT, STOREFRONT_KEY, http
+from tests.support import CHECKOUT_KEY, ROOT, STOREFRONT_KEY, http
 
 pytestmark = pytest.mark.e2e
 EXAMPLES = ROOT / "docs" / "examples"
@@ -47,7 +47,7 @@ def test_the_boto3_and_rest_sample_walks_a_cart_through_checkout(
     # When the guide's command runs
     command = [
         sys.executable, str(EXAMPLES / "checkout_flow.py"),
-        "--api-url", stack.api_url, "--key", STOREFRONT_KEY,
+        "--api-url", stack.api_url, "--storefront-key", STOREFRONT_KEY, "--checkout-key", CHECKOUT_KEY,
         "--aws-endpoint", stack.aws_url, "--state-machine-arn", outputs["ReservationStateMachineArn"],
         "--events-queue-url", outputs["OrderEventsQueueUrl"], "--sku", sku,
     ]  # fmt: skip
@@ -93,7 +93,7 @@ def test_the_javascript_sample_walks_a_cart_through_checkout(stack: LocalStack, 
         == 200
     )
     done = subprocess.run(
-        ["node", str(EXAMPLES / "checkout-flow.mjs"), stack.api_url, STOREFRONT_KEY, sku],
+        ["node", str(EXAMPLES / "checkout-flow.mjs"), stack.api_url, STOREFRONT_KEY, CHECKOUT_KEY, sku],
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
