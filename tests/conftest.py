@@ -18,7 +18,14 @@ from tests.support import ADMIN_KEY, CHECKOUT_KEY, ROOT, STOREFRONT_KEY, aws_cli
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+def shop_port() -> int:
+    """A shop's own web server (another origin) that the stack's API lets call it, as a deployment
+    lists the shop's origins in CorsAllowedOrigins (tests/e2e/test_browser_widget_bundle.py)."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, shop_port: int) -> Iterator[LocalStack]:
     port, aws_port = free_port(), free_port()
     logs: Path = tmp_path_factory.mktemp("logs") / "functions.log"
     handle = logs.open("a", encoding="utf-8")
@@ -32,7 +39,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         template=template,
         port=port,
         aws_port=aws_port,
-        parameter_overrides=local_parameters(template, api_url=f"http://127.0.0.1:{port}"),
+        parameter_overrides={
+            **local_parameters(template, api_url=f"http://127.0.0.1:{port}"),
+            "CorsAllowedOrigins": f"http://127.0.0.1:{port},http://127.0.0.1:{shop_port}",
+        },
         log_sink=sink,
         schedule_every=None,
     )

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from local_stack.stack import LocalStack, StackOptions, local_parameters
-from tests.support import ROOT, STOREFRONT_KEY, free_port, http
+from local_stack.stack import LocalStack
+from tests.support import ROOT, STOREFRONT_KEY, http
 
 pytestmark = pytest.mark.e2e
 
@@ -32,13 +32,12 @@ MANIFEST = json.loads((DIST / "manifest.json").read_text(encoding="utf-8"))
 
 
 class Shop:
-    """A shop's web server on its own loopback origin; pages are set per test."""
+    """A shop's web server on its own loopback origin (the port the stack's CORS allows)."""
 
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.origin = f"http://127.0.0.1:{self.port}"
+    def __init__(self, port: int, widget_origin: str) -> None:
+        self.origin = f"http://127.0.0.1:{port}"
         self.pages: dict[str, str] = {}
-        self.widget_origin = ""
+        self.widget_origin = widget_origin
         shop = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -62,40 +61,22 @@ class Shop:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 @pytest.fixture(scope="module")
-def shop() -> Iterator[Shop]:
-    running = Shop()
+def shop(shop_port: int, stack: LocalStack) -> Iterator[Shop]:
+    running = Shop(shop_port, stack.api_url)
     yield running
     running.server.shutdown()
+    running.server.server_close()
 
 
-@pytest.fixture(scope="module")
-def widget_stack(shop: Shop) -> Iterator[LocalStack]:
-    """A stack whose API lets the shop's origin call it (CorsAllowedOrigins), as a deployment would."""
-    port, aws_port = free_port(), free_port()
-    template = ROOT / "template.yaml"
-    overrides = local_parameters(template, api_url=f"http://127.0.0.1:{port}")
-    overrides["CorsAllowedOrigins"] = f"http://127.0.0.1:{port},{shop.origin}"
-    options = StackOptions(
-        template=template,
-        port=port,
-        aws_port=aws_port,
-        parameter_overrides=overrides,
-        log_sink=lambda fn, line: None,
-        schedule_every=None,
-        run_event_sources=False,
-    )
-    local = LocalStack(options).start()
-    try:
-        local.load_demo_catalogue()
-        shop.widget_origin = local.api_url
-        yield local
-    finally:
-        local.stop()
+@pytest.fixture
+def widget_stack(stack: LocalStack) -> LocalStack:
+    """The session stack: it serves the bundle and lets the shop's origin call its API."""
+    return stack
 
 
 def _script_tag(src: str, integrity: str) -> str:
