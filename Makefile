@@ -7,8 +7,8 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help install browser run test lint format typecheck validate unit integration e2e bench invoke clean \
-	runtime lock build artefact scan frontend publish-frontend
+.PHONY: help install browser node js-install run test lint format typecheck validate unit integration e2e js-test \
+	bench invoke clean runtime lock build artefact scan frontend publish-frontend
 
 help:
 	@echo "make run      start the whole system locally (REST + pages on :3000, AWS endpoint on :4566)"
@@ -75,31 +75,42 @@ browser:
 		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	fi
 
+# The web pages' tooling (ESLint, Prettier, `node --test`) needs Node 18.18+ and npm: Debian's
+# packages, installed only when missing, like Chromium. `npm ci` installs exactly package-lock.json.
+NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | cksum | cut -d' ' -f1)
+
+node:
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+		echo "installing nodejs and npm for the web pages' lint and unit tests"; \
+		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm; \
+	fi
+
+$(NODE_STAMP): package.json package-lock.json | node
+	npm ci --no-audit --no-fund --loglevel=error
+	@rm -f node_modules/.installed-* && touch $@
+
+js-install: $(NODE_STAMP)
+
 run: install runtime frontend
 	$(BIN)/python -m local_stack $(ARGS)
 
-lint: install
+lint: install js-install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	npx --no-install eslint .
+	npx --no-install prettier --check .
 
-format: install
+format: install js-install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+	npx --no-install prettier --write .
+	npx --no-install eslint --fix .
 
 typecheck: install
 	$(BIN)/mypy
 
 # The one-file widget bundle (frontend/dist/) from the ES-module sources, with npm's esbuild.
-# npm comes with Node.js; installed from Debian's packages when missing, like chromium.
-NPM_STAMP := node_modules/.installed-$(shell cat package-lock.json | cksum | cut -d' ' -f1)
-
-$(NPM_STAMP):
-	@command -v npm >/dev/null || { echo "installing Node.js and npm"; $(SUDO) apt-get update && \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm; }
-	npm ci --no-audit --no-fund --loglevel=error
-	@rm -f node_modules/.installed-* && touch $@
-
-frontend: $(NPM_STAMP)
+frontend: js-install
 	@npm run --silent build
 
 STACK ?= checkout-inventory
@@ -127,7 +138,7 @@ validate: install
 	SAM_CLI_TELEMETRY=0 $(BIN)/sam validate --lint --template-file template.yaml --region us-east-1
 
 # pytest exits 5 when it collected nothing: that is a broken suite, not a pass.
-test: lint typecheck validate scan browser runtime artefact frontend
+test: lint typecheck validate scan browser js-test runtime artefact frontend
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
@@ -140,6 +151,10 @@ integration: install runtime
 e2e: install browser runtime frontend
 	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
 
+# The pure parts of the pages (status text, countdowns, error messages, alert parsing) under Node.
+js-test: js-install
+	node --test tests/js/
+
 bench: install
 	$(BIN)/python -m bench $(ARGS)
 
@@ -147,4 +162,5 @@ invoke: install
 	$(BIN)/python -m local_stack.invoke $(FN) $(EVENT) $(ARGS)
 
 clean:
-	rm -rf $(VENV) $(RUNTIME_VENV) $(SCAN_VENV) node_modules frontend/dist .local .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(RUNTIME_VENV) $(SCAN_VENV) node_modules frontend/dist .local .aws-sam .pytest_cache .mypy_cache \
+		.ruff_cache tests/artifacts

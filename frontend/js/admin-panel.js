@@ -3,6 +3,7 @@
 
 import { AlertFeed } from "./alert-feed.js";
 import { ApiClient, apiBaseFromPage } from "./api-client.js";
+import { adminMessage } from "./error-messages.js";
 import {
   badge,
   clearFieldErrors,
@@ -36,25 +37,8 @@ let historyToken = null;
 let browseQuery = null;
 
 // -- errors -------------------------------------------------------------------------------------
-function explain(error, productId) {
-  switch (error.code) {
-    case "UNAUTHORIZED":
-      return "The admin key was not accepted (401). Enter it again above.";
-    case "FORBIDDEN":
-      return "This key may not do that (403): an admin key is needed.";
-    case "PRODUCT_NOT_FOUND":
-      return `No stock records for product "${productId}".`;
-    case "STOCK_RECORD_NOT_FOUND":
-      return `Product "${productId}" has no stock record in that warehouse.`;
-    case "NETWORK_ERROR":
-    case "TIMEOUT":
-      return `${error.message}. Check your connection and try again.`;
-    case "NOT_FOUND":
-    case "HTTP_404":
-      return "This operation is not available on this API yet (404).";
-    default:
-      return `${error.message} (${error.code}${error.status ? `, HTTP ${error.status}` : ""}).`;
-  }
+function explain(error, productId, reservationId) {
+  return adminMessage(error, { productId, reservationId });
 }
 
 /** Marks the inputs a 400 names; returns whether any field was matched. */

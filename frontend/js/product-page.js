@@ -8,7 +8,10 @@ const productId = (params.get("product") || "").trim();
 document.getElementById("product-sku").textContent = productId || "none";
 // A readable title from the SKU ("SKU-MUG-CERAMIC" -> "Mug Ceramic"); a real shop has its own catalogue.
 function titleFrom(sku) {
-  const words = sku.replace(/^SKU-/i, "").replace(/[-_.:]+/g, " ").toLowerCase();
+  const words = sku
+    .replace(/^SKU-/i, "")
+    .replace(/[-_.:]+/g, " ")
+    .toLowerCase();
   return words.replace(/\b\w/g, (c) => c.toUpperCase());
 }
 
