@@ -84,6 +84,7 @@ class StackModel:
     queues: dict[str, str] = field(default_factory=dict)
     state_machines: dict[str, str] = field(default_factory=dict)
     buckets: dict[str, str] = field(default_factory=dict)
+    ssm_parameters: dict[str, str] = field(default_factory=dict)  # logical id -> SSM parameter name
     outputs: dict[str, Any] = field(default_factory=dict)
 
 
@@ -136,6 +137,9 @@ def _precompute_refs(resolver: Resolver, aws_url: str, website_url: str | None) 
         elif rtype in ("AWS::Serverless::Api", "AWS::ApiGateway::RestApi"):
             api_id = _short_hash(f"{stack}/{lid}")
             refs[lid] = ResourceRefs(api_id, {"RootResourceId": "root"})
+        elif rtype == "AWS::SSM::Parameter":
+            name = props.get("Name", f"{stack}-{lid}")
+            refs[lid] = ResourceRefs(name, {"Type": "String", "Value": ""})
         elif rtype == "AWS::S3::Bucket":
             name = props.get("BucketName", f"{stack}-{lid}".lower())
             refs[lid] = ResourceRefs(
@@ -208,6 +212,8 @@ class Provisioner:
             self.model.state_machines[lid] = self.resolver.refs[lid].ref
         for lid, _ in self._resources("AWS::S3::Bucket"):
             self.model.buckets[lid] = self.resolver.refs[lid].ref
+        for lid, _ in self._resources("AWS::SSM::Parameter"):
+            self.model.ssm_parameters[lid] = self.resolver.refs[lid].ref
         for name, out in (self.template.get("Outputs") or {}).items():
             if "Condition" not in out or self.resolver.condition(out["Condition"]):
                 self.model.outputs[name] = self.resolver.resolve(out["Value"])
@@ -293,6 +299,17 @@ class Provisioner:
         s3 = self._client("s3")
         for _, bucket in self.model.buckets.items():
             s3.create_bucket(Bucket=bucket)
+        self._create_parameters()
+
+    def _create_parameters(self) -> None:
+        """SSM parameters with the template's values: what a deployment starts with. A value changed
+        later (a key rotation) is read by the functions at run time, as on AWS."""
+        ssm = self._client("ssm")
+        for lid, props in self._resources("AWS::SSM::Parameter"):
+            args = {k: str(props[k]) for k in ("Type", "Description", "AllowedPattern", "Tier") if k in props}
+            ssm.put_parameter(
+                Name=self.model.ssm_parameters[lid], Value=str(props["Value"]), Overwrite=True, **args
+            )
 
     def _create_tables(self) -> None:
         ddb = self._client("dynamodb")

@@ -240,7 +240,8 @@ class RestApiGateway:
         self, compiled: _CompiledRoute, authorizer: Authorizer, event: dict[str, Any], request: Request
     ) -> tuple[str | None, dict[str, Any] | None]:
         """Returns (gateway error kind, authorizer context)."""
-        identity = tuple(request.headers.get(h, "") for h in authorizer.identity_headers)
+        # a header sent twice is one identity of both values (never the first one's cached answer)
+        identity = tuple(",".join(request.headers.getlist(h)) for h in authorizer.identity_headers)
         if any(not value for value in identity):
             return "UNAUTHORIZED", None
         method_arn = self._method_arn(compiled, request)

@@ -330,6 +330,7 @@ class LocalStack:
             "topics": self.model.topics,
             "queues": self.model.queues,
             "state_machines": self.model.state_machines,
+            "ssm_parameters": self.model.ssm_parameters,
             "routes": [
                 {"method": r.method, "path": r.path, "function": r.function, "authorizer": r.authorizer}
                 for api in self.model.apis.values()
