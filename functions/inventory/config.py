@@ -69,6 +69,15 @@ class ReservationSettings(_Settings):
     hold_max_seconds: int = Field(ge=1)
 
 
+class PublicHoldSettings(_Settings):
+    """Bounds of holds placed with a storefront key (template parameters; docs/security.md)."""
+
+    public_hold_max_units: int = Field(ge=1)
+    public_hold_max_lines: int = Field(ge=1, le=25)
+    public_hold_max_seconds: int = Field(ge=1)
+    public_held_units_ceiling: int = Field(ge=0)
+
+
 class WorkflowSettings(_Settings):
     reservation_state_machine_arn: str = Field(min_length=3)
     sweep_grace_seconds: int = Field(default=60, ge=0)

@@ -92,7 +92,7 @@ def make_resolver(settings: ApiSettings) -> APIGatewayRestResolver:
     cors = CORSConfig(
         allow_origin=origins[0] if origins else "",
         extra_origins=origins[1:],
-        allow_headers=[API_KEY_HEADER, "If-Match", "Content-Type"],
+        allow_headers=[API_KEY_HEADER, "If-Match", "Content-Type", "X-Release-Secret"],
         expose_headers=["ETag"],
         max_age=600,
     )
