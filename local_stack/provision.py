@@ -59,6 +59,8 @@ class RestApi:
     routes: list[ApiRoute] = field(default_factory=list)
     default_authorizer: str | None = None
     api_key_required: bool = False
+    api_key_source: str = "HEADER"
+    usage_keys: frozenset[str] = frozenset()  # values of the enabled API keys in a usage plan
 
 
 @dataclass(frozen=True)
@@ -252,7 +254,19 @@ class Provisioner:
         api.gateway_responses = props.get("GatewayResponses", {}) or {}
         api.default_authorizer = auth.get("DefaultAuthorizer")
         api.api_key_required = bool(auth.get("ApiKeyRequired", False))
+        api.api_key_source = str(props.get("ApiKeySourceType", "HEADER"))
+        api.usage_keys = self._usage_keys()
         self.model.apis[lid] = api
+
+    def _usage_keys(self) -> frozenset[str]:
+        """Values of the enabled API keys that a usage plan names (one stage per stack locally)."""
+        planned = {str(p.get("KeyId")) for _, p in self._resources("AWS::ApiGateway::UsagePlanKey")}
+        keys = self._resources("AWS::ApiGateway::ApiKey")
+        return frozenset(
+            str(p["Value"])
+            for lid, p in keys
+            if "Value" in p and p.get("Enabled", True) and self.resolver.refs[lid].ref in planned
+        )
 
     def _add_events(self, lid: str, events: dict[str, Any], routes: bool = True) -> None:
         for name, event in (events or {}).items():

@@ -49,6 +49,9 @@ class KeySettings(_Settings):
     checkout_key_parameter: str = Field(min_length=1)
     storefront_key_parameter: str = Field(min_length=1)
     key_cache_seconds: int = Field(default=30, ge=0, le=3600)
+    usage_identifier_prefix: str = Field(
+        min_length=1, description="+ the scope: the usage plan's API key value (not a credential)"
+    )
 
 
 SettingsT = TypeVar("SettingsT", bound=_Settings)

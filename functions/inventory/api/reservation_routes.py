@@ -43,7 +43,7 @@ ReleaseSecret = Annotated[
     str | None,
     Header(
         alias=SECRET_HEADER,
-        max_length=128,
+        pattern=r"^[A-Za-z0-9_-]{1,128}$",
         description="With a storefront key: the release_secret returned when the hold was created",
     ),
 ]

@@ -58,6 +58,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         raise Exception("Unauthorized")
     return {
         "principalId": scope.value,
+        # what the scope's usage plan knows it by (ApiKeySourceType AUTHORIZER): throttle and quota
+        "usageIdentifierKey": f"{settings.usage_identifier_prefix}{scope.value}",
         "policyDocument": {
             "Version": "2012-10-17",
             "Statement": [
