@@ -346,14 +346,25 @@ class FakeReservationStore:
         return self.held()
 
     def stock_items(self) -> list[dict[str, Any]]:
-        return [record.model_dump(mode="json") for record in self.tables.stock.values()]
+        items = []
+        for key, record in self.tables.stock.items():
+            item = record.model_dump(mode="json")
+            if key in self.tables.public_held:
+                item["public_held"] = self.tables.public_held[key]
+            items.append(item)
+        return items
 
-    def set_reserved(self, item: dict[str, Any], reserved_count: int, reason: str) -> bool:
+    def set_reserved(
+        self, item: dict[str, Any], reserved_count: int, reason: str, public_held: int = 0
+    ) -> bool:
         key = (str(item["product_id"]), str(item["warehouse_id"]))
         current = self.tables.stock[key]
         if (current.stock_count, current.reserved_count) != (item["stock_count"], item["reserved_count"]):
             return False
+        if self.tables.public_held.get(key, 0) != int(item.get("public_held", 0)):
+            return False
         self.tables.stock[key] = current.model_copy(update={"reserved_count": reserved_count})
+        self.tables.public_held[key] = public_held
         return True
 
 

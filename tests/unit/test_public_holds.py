@@ -15,6 +15,7 @@ from inventory.api.http import make_resolver
 from inventory.config import ApiSettings
 from inventory.domain.public_holds import PublicHoldRules
 from inventory.domain.reservation_models import HoldPolicy
+from inventory.domain.reservation_upkeep import reconcile
 
 from tests.unit.fakes import FakeReservationStore, FakeWorkflow, RecordedEvents, Tables
 
@@ -191,3 +192,18 @@ def test_with_the_ceiling_at_zero_the_storefront_key_only_reads(api: Api) -> Non
     status, body = closed.reserve("cart-12", 1)
     assert status == 403 and body["error"]["details"] == {"required_scope": "checkout"}
     assert api.tables.counts(MUG) == (100, 0, 100)
+
+
+def test_reconciliation_finds_and_repairs_drift_of_the_public_count(api: Api) -> None:
+    api.reserve("cart-13", 3)
+    api.reserve("order-14", 4, scope="checkout")
+    # Given the record's public count drifted (say, written by hand)
+    api.tables.public_held[(MUG, "main")] = 9
+    report = reconcile(api.store, repair=False)
+    drift = [d for d in report.drift if d.product_id == MUG]
+    assert len(drift) == 1 and drift[0].public_held == 9 and drift[0].held_by_public_holds == 3
+    assert api.public_held() == 9  # a check changes nothing
+    # When repaired, Then it is the sum of the open storefront holds again (and reserved stays right)
+    repaired = [d for d in reconcile(api.store, repair=True).drift if d.product_id == MUG]
+    assert repaired[0].repaired and api.public_held() == 3 and api.tables.counts(MUG) == (100, 7, 93)
+    assert not [d for d in reconcile(api.store, repair=False).drift if d.product_id == MUG]

@@ -52,7 +52,9 @@ class ReservationStore(Protocol):
 
     def stock_items(self) -> list[dict[str, Any]]: ...
 
-    def set_reserved(self, item: dict[str, Any], reserved_count: int, reason: str) -> bool: ...
+    def set_reserved(
+        self, item: dict[str, Any], reserved_count: int, reason: str, public_held: int = 0
+    ) -> bool: ...
 
 
 def existing(store: ReservationStore, reservation_id: str) -> Reservation:

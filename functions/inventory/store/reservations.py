@@ -153,10 +153,14 @@ class DynamoReservationStore:
                 return items
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def set_reserved(self, item: dict[str, Any], reserved_count: int, reason: str) -> bool:
-        """Repairs drift: sets reserved_count (and available) only if the record is still as read,
-        with a RECONCILED ledger movement in the same transaction. False if the record changed."""
+    def set_reserved(
+        self, item: dict[str, Any], reserved_count: int, reason: str, public_held: int = 0
+    ) -> bool:
+        """Repairs drift: sets reserved_count (and available, and the units held by storefront
+        holds) only if the record is still as read, with a RECONCILED ledger movement in the same
+        transaction. False if the record changed."""
         stock, seen = int(item["stock_count"]), int(item["reserved_count"])
+        seen_public = int(item.get("public_held", 0))
         movement = new_movement(
             product_id=item["product_id"],
             warehouse_id=item["warehouse_id"],
@@ -170,14 +174,18 @@ class DynamoReservationStore:
             "Update": {
                 "TableName": self._inventory.name,
                 "Key": {"product_id": item["product_id"], "warehouse_id": item["warehouse_id"]},
-                "UpdateExpression": "SET reserved_count = :r, available = :a, last_updated = :now",
-                "ConditionExpression": "stock_count = :s AND reserved_count = :seen",
+                "UpdateExpression": "SET reserved_count = :r, available = :a, public_held = :p, "
+                "last_updated = :now",
+                "ConditionExpression": "stock_count = :s AND reserved_count = :seen AND "
+                + ("public_held = :seen_p" if "public_held" in item else "attribute_not_exists(public_held)"),
                 "ExpressionAttributeValues": {
                     ":r": reserved_count,
                     ":a": stock - reserved_count,
+                    ":p": public_held,
                     ":s": stock,
                     ":seen": seen,
                     ":now": movement.at,
+                    **({":seen_p": seen_public} if "public_held" in item else {}),
                 },
             }
         }
