@@ -59,6 +59,8 @@ class RestApi:
     routes: list[ApiRoute] = field(default_factory=list)
     default_authorizer: str | None = None
     api_key_required: bool = False
+    api_key_source: str = "HEADER"
+    usage_keys: frozenset[str] = frozenset()  # values of the enabled API keys in a usage plan
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ class StackModel:
     queues: dict[str, str] = field(default_factory=dict)
     state_machines: dict[str, str] = field(default_factory=dict)
     buckets: dict[str, str] = field(default_factory=dict)
+    ssm_parameters: dict[str, str] = field(default_factory=dict)  # logical id -> SSM parameter name
     outputs: dict[str, Any] = field(default_factory=dict)
     # Headers CloudFront adds to the static pages (the template's response headers policy).
     static_headers: dict[str, str] = field(default_factory=dict)
@@ -138,6 +141,9 @@ def _precompute_refs(resolver: Resolver, aws_url: str, website_url: str | None) 
         elif rtype in ("AWS::Serverless::Api", "AWS::ApiGateway::RestApi"):
             api_id = _short_hash(f"{stack}/{lid}")
             refs[lid] = ResourceRefs(api_id, {"RootResourceId": "root"})
+        elif rtype == "AWS::SSM::Parameter":
+            name = props.get("Name", f"{stack}-{lid}")
+            refs[lid] = ResourceRefs(name, {"Type": "String", "Value": ""})
         elif rtype == "AWS::S3::Bucket":
             name = props.get("BucketName", f"{stack}-{lid}".lower())
             refs[lid] = ResourceRefs(
@@ -248,6 +254,8 @@ class Provisioner:
             self.model.buckets[lid] = self.resolver.refs[lid].ref
         for _, props in self._resources("AWS::CloudFront::ResponseHeadersPolicy")[:1]:
             self.model.static_headers = response_headers(props.get("ResponseHeadersPolicyConfig", {}))
+        for lid, _ in self._resources("AWS::SSM::Parameter"):
+            self.model.ssm_parameters[lid] = self.resolver.refs[lid].ref
         for name, out in (self.template.get("Outputs") or {}).items():
             if "Condition" not in out or self.resolver.condition(out["Condition"]):
                 value = self.resolver.resolve(out["Value"])
@@ -289,7 +297,19 @@ class Provisioner:
         api.gateway_responses = props.get("GatewayResponses", {}) or {}
         api.default_authorizer = auth.get("DefaultAuthorizer")
         api.api_key_required = bool(auth.get("ApiKeyRequired", False))
+        api.api_key_source = str(props.get("ApiKeySourceType", "HEADER"))
+        api.usage_keys = self._usage_keys()
         self.model.apis[lid] = api
+
+    def _usage_keys(self) -> frozenset[str]:
+        """Values of the enabled API keys that a usage plan names (one stage per stack locally)."""
+        planned = {str(p.get("KeyId")) for _, p in self._resources("AWS::ApiGateway::UsagePlanKey")}
+        keys = self._resources("AWS::ApiGateway::ApiKey")
+        return frozenset(
+            str(p["Value"])
+            for lid, p in keys
+            if "Value" in p and p.get("Enabled", True) and self.resolver.refs[lid].ref in planned
+        )
 
     def _add_events(self, lid: str, events: dict[str, Any], routes: bool = True) -> None:
         for name, event in (events or {}).items():
@@ -336,6 +356,17 @@ class Provisioner:
         s3 = self._client("s3")
         for _, bucket in self.model.buckets.items():
             s3.create_bucket(Bucket=bucket)
+        self._create_parameters()
+
+    def _create_parameters(self) -> None:
+        """SSM parameters with the template's values: what a deployment starts with. A value changed
+        later (a key rotation) is read by the functions at run time, as on AWS."""
+        ssm = self._client("ssm")
+        for lid, props in self._resources("AWS::SSM::Parameter"):
+            args = {k: str(props[k]) for k in ("Type", "Description", "AllowedPattern", "Tier") if k in props}
+            ssm.put_parameter(
+                Name=self.model.ssm_parameters[lid], Value=str(props["Value"]), Overwrite=True, **args
+            )
 
     def _create_tables(self) -> None:
         ddb = self._client("dynamodb")

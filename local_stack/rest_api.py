@@ -35,11 +35,17 @@ _DEFAULT_GATEWAY_MESSAGES = {
     "AUTHORIZER_CONFIGURATION_ERROR": (500, None),
     "INTEGRATION_FAILURE": (504, "Endpoint request timed out"),
     "BAD_GATEWAY": (502, "Internal server error"),
+    "INVALID_API_KEY": (403, "Forbidden"),
+    "REQUEST_TOO_LARGE": (413, "Request Too Long"),
 }
+# API Gateway's hard limit on a request's body (REST APIs); larger requests never reach a function.
+MAX_BODY_BYTES = 10 * 1024 * 1024
 _GATEWAY_PARENT = {
     "MISSING_AUTHENTICATION_TOKEN": "DEFAULT_4XX",
     "UNAUTHORIZED": "DEFAULT_4XX",
     "ACCESS_DENIED": "DEFAULT_4XX",
+    "INVALID_API_KEY": "DEFAULT_4XX",
+    "REQUEST_TOO_LARGE": "DEFAULT_4XX",
 }
 
 
@@ -107,6 +113,8 @@ class RestApiGateway:
             return self._preflight(matches[0][0].api, request)
         for compiled, match in matches:
             if compiled.route.method in (request.method, "ANY"):
+                if self._too_large(request):
+                    return self._gateway_response(compiled.api, "REQUEST_TOO_LARGE", request)
                 return self._invoke_route(compiled, match.groupdict(), request)
         if request.method in ("GET", "HEAD"):
             static = self._static(request.path)
@@ -114,6 +122,17 @@ class RestApiGateway:
                 return static
         api = matches[0][0].api if matches else next(iter(self.model.apis.values()), None)
         return self._gateway_response(api, "MISSING_AUTHENTICATION_TOKEN", request)
+
+    @staticmethod
+    def _too_large(request: Request) -> bool:
+        """Over 10 MB by its Content-Length, or by what a body without one turns out to hold."""
+        if request.content_length is not None:
+            return request.content_length > MAX_BODY_BYTES
+        if request.headers.get("Transfer-Encoding", "").lower() != "chunked":
+            return False
+        body = request.stream.read(MAX_BODY_BYTES + 1)
+        request._cached_data = body  # what get_data() returns from now on
+        return len(body) > MAX_BODY_BYTES
 
     # -- static pages ----------------------------------------------------------------------------
     def _static(self, path: str) -> Response | None:
@@ -241,7 +260,8 @@ class RestApiGateway:
         self, compiled: _CompiledRoute, authorizer: Authorizer, event: dict[str, Any], request: Request
     ) -> tuple[str | None, dict[str, Any] | None]:
         """Returns (gateway error kind, authorizer context)."""
-        identity = tuple(request.headers.get(h, "") for h in authorizer.identity_headers)
+        # a header sent twice is one identity of both values (never the first one's cached answer)
+        identity = tuple(",".join(request.headers.getlist(h)) for h in authorizer.identity_headers)
         if any(not value for value in identity):
             return "UNAUTHORIZED", None
         method_arn = self._method_arn(compiled, request)
@@ -284,7 +304,11 @@ class RestApiGateway:
             return "AUTHORIZER_CONFIGURATION_ERROR", None
         if not self._allowed(policy["policyDocument"], method_arn):
             return "ACCESS_DENIED", None
-        context = {"principalId": policy.get("principalId"), **(policy.get("context") or {})}
+        context = {
+            "principalId": policy.get("principalId"),
+            **(policy.get("context") or {}),
+            "usageIdentifierKey": policy.get("usageIdentifierKey"),
+        }
         return None, context
 
     @staticmethod
@@ -310,6 +334,14 @@ class RestApiGateway:
             error, context = self._authorize(compiled, authorizer, event, request)
             if error:
                 return self._gateway_response(compiled.api, error, request)
+            assert context is not None
+            usage_key = context.pop("usageIdentifierKey", None)
+            if (
+                compiled.route.api_key_required
+                and compiled.api.api_key_source == "AUTHORIZER"
+                and usage_key not in compiled.api.usage_keys
+            ):  # API Gateway refuses a request its usage plans cannot count
+                return self._gateway_response(compiled.api, "INVALID_API_KEY", request)
             event["requestContext"]["authorizer"] = context
         result = self.runtime.invoke(compiled.route.function, event)
         if result.function_error:

@@ -57,13 +57,15 @@ def local_parameters(
     checkout_key: str = DEFAULT_CHECKOUT_KEY,
 ) -> dict[str, Any]:
     """Template parameters for a local stack: hashes of the local keys, CORS for the local pages, and
-    the local bounds (1 s minimum hold) where the template declares them."""
+    the local bounds (1 s minimum hold, 4 workers per public function) where the template declares them."""
     wanted: dict[str, Any] = {
         "AdminKeyHashes": key_hash(admin_key),
         "StorefrontKeyHashes": key_hash(storefront_key),
         "CheckoutKeyHashes": key_hash(checkout_key),
         "CorsAllowedOrigins": api_url,
         "MinHoldSeconds": 1,
+        # each function's reserved concurrency is its local worker processes: a laptop's few
+        "PublicFunctionConcurrency": 4,
     }
     declared = load_template(template).get("Parameters", {})
     return {k: v for k, v in wanted.items() if k in declared}
@@ -330,6 +332,7 @@ class LocalStack:
             "topics": self.model.topics,
             "queues": self.model.queues,
             "state_machines": self.model.state_machines,
+            "ssm_parameters": self.model.ssm_parameters,
             "routes": [
                 {"method": r.method, "path": r.path, "function": r.function, "authorizer": r.authorizer}
                 for api in self.model.apis.values()

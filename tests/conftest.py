@@ -25,10 +25,15 @@ def shop_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, shop_port: int) -> Iterator[LocalStack]:
+def function_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the session stack's functions log (every line, prefixed with the function's id)."""
+    return tmp_path_factory.mktemp("logs") / "functions.log"
+
+
+@pytest.fixture(scope="session")
+def stack(function_log: Path, shop_port: int) -> Iterator[LocalStack]:
     port, aws_port = free_port(), free_port()
-    logs: Path = tmp_path_factory.mktemp("logs") / "functions.log"
-    handle = logs.open("a", encoding="utf-8")
+    handle = function_log.open("a", encoding="utf-8")
 
     def sink(function: str, line: str) -> None:
         handle.write(f"[{function}] {line}\n")

@@ -63,6 +63,7 @@ OPERATIONS = {
     "get_parameter": "ssm:GetParameter",
     "get_parameters": "ssm:GetParameters",
     "get_parameters_by_path": "ssm:GetParametersByPath",
+    "get_parameters_by_name": "ssm:GetParameters",  # Powertools' SSMProvider
 }
 TRANSACT_ITEMS = {
     "Put": "dynamodb:PutItem",
@@ -141,7 +142,7 @@ def _resource_key(value: Any) -> str:
             r"arn:\$\{AWS::Partition\}:ssm:\$\{AWS::Region\}:\$\{AWS::AccountId\}:parameter\$\{(\w+)\}", text
         )
         if match:
-            return f"parameter:{match.group(1)}"
+            return match.group(1)  # an AWS::SSM::Parameter's Ref is its name
     raise UnknownResource(
         f"cannot tell which template resource {json.dumps(value)} is: name it with !GetAtt X.Arn, !Ref X, "
         '!Sub "${X.Arn}/index/*" or the execution ARN of ${X.Name} (SAM policy templates are not used)'

@@ -205,12 +205,21 @@ export class ApiClient {
     });
   }
 
-  async release(productId, reservationId, { signal } = {}) {
+  // With a storefront key the answer of `reserve` carries `release_secret`: pass it as
+  // `releaseSecret` to release or read that hold (only its creator can).
+  async release(productId, reservationId, { releaseSecret, signal } = {}) {
     return this.request(
       "DELETE",
       `/inventory/${segment(productId, "product_id")}/reserve/${segment(reservationId, "reservationId")}`,
-      { signal },
+      { headers: releaseSecret ? { "X-Release-Secret": releaseSecret } : {}, signal },
     );
+  }
+
+  async getReservation(reservationId, { releaseSecret, signal } = {}) {
+    return this.request("GET", `/reservations/${segment(reservationId, "reservationId")}`, {
+      headers: releaseSecret ? { "X-Release-Secret": releaseSecret } : {},
+      signal,
+    });
   }
 
   // -- products ---------------------------------------------------------------------------------

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from pydantic import Field, field_validator
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-_SHA256_HEX_LENGTH = 64
 
 
 class _Settings(BaseSettings):
@@ -44,35 +42,16 @@ class ApiSettings(_Settings):
 
 
 class KeySettings(_Settings):
-    """Only SHA-256 digests of API keys are configured; the keys themselves never reach a function."""
+    """Where the key digests of each scope live (SSM parameter names) and how long a read is cached.
+    Only SHA-256 digests are stored there; the keys themselves never reach a function."""
 
-    admin_key_hashes: str = ""
-    checkout_key_hashes: str = ""
-    storefront_key_hashes: str = ""
-
-    @field_validator("admin_key_hashes", "checkout_key_hashes", "storefront_key_hashes")
-    @classmethod
-    def _digests(cls, value: str) -> str:
-        for digest in filter(None, (part.strip() for part in value.split(","))):
-            if len(digest) != _SHA256_HEX_LENGTH or any(c not in "0123456789abcdef" for c in digest.lower()):
-                raise ValueError("must be comma-separated SHA-256 hex digests")
-        return value
-
-    @staticmethod
-    def _split(value: str) -> tuple[str, ...]:
-        return tuple(part.strip().lower() for part in value.split(",") if part.strip())
-
-    @property
-    def admin_digests(self) -> tuple[str, ...]:
-        return self._split(self.admin_key_hashes)
-
-    @property
-    def checkout_digests(self) -> tuple[str, ...]:
-        return self._split(self.checkout_key_hashes)
-
-    @property
-    def storefront_digests(self) -> tuple[str, ...]:
-        return self._split(self.storefront_key_hashes)
+    admin_key_parameter: str = Field(min_length=1)
+    checkout_key_parameter: str = Field(min_length=1)
+    storefront_key_parameter: str = Field(min_length=1)
+    key_cache_seconds: int = Field(default=30, ge=0, le=3600)
+    usage_identifier_prefix: str = Field(
+        min_length=1, description="+ the scope: the usage plan's API key value (not a credential)"
+    )
 
 
 SettingsT = TypeVar("SettingsT", bound=_Settings)
@@ -91,6 +70,15 @@ class ReservationSettings(_Settings):
     hold_default_seconds: int = Field(ge=1)
     hold_min_seconds: int = Field(ge=1)
     hold_max_seconds: int = Field(ge=1)
+
+
+class PublicHoldSettings(_Settings):
+    """Bounds of holds placed with a storefront key (template parameters; docs/security.md)."""
+
+    public_hold_max_units: int = Field(ge=1)
+    public_hold_max_lines: int = Field(ge=1, le=25)
+    public_hold_max_seconds: int = Field(ge=1)
+    public_held_units_ceiling: int = Field(ge=0)
 
 
 class WorkflowSettings(_Settings):

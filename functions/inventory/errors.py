@@ -98,6 +98,12 @@ class HoldExtended(Exception):
     timer (JSON), which the state machine's Catch hands back to the Hold state."""
 
 
+class PublicHoldLimit(InventoryError):
+    """A storefront hold would take public holds on a stock record beyond their ceiling."""
+
+    code = "PUBLIC_HOLD_LIMIT"
+
+
 HTTP_STATUS: dict[type[InventoryError], int] = {
     ValidationFailed: 400,
     Unauthorized: 401,
@@ -114,6 +120,7 @@ HTTP_STATUS: dict[type[InventoryError], int] = {
     ConcurrentUpdate: 409,
     ReservationClosed: 409,
     ReservationConflict: 409,
+    PublicHoldLimit: 409,
 }
 
 

@@ -10,6 +10,7 @@ from inventory.store.stock_records import record_item
 from playwright.sync_api import Page
 
 from tests.e2e.conftest import template_declares
+from tests.integration.api_helpers import stocked_product
 from tests.support import ADMIN_KEY, STOREFRONT_KEY, free_port, http
 
 pytestmark = pytest.mark.e2e
@@ -128,3 +129,24 @@ def test_update_sends_the_expected_version_and_exposes_the_current_record_on_con
         6,
         3,
     )
+
+
+def test_a_storefront_hold_is_released_with_its_secret_only(page: Page, api_url: str, unique_id: str) -> None:
+    stocked_product(api_url, unique_id, stock=10)
+    # Given a hold placed in the page with the public storefront key
+    held = call(
+        page, "", STOREFRONT_KEY, "reserve", unique_id, {"quantity": 2, "reservationId": f"B-{unique_id}"}
+    )
+    secret = held["ok"]["release_secret"]
+    assert held["ok"]["public"] is True and secret
+    # When it is released without its secret, Then the client throws the 400 naming the header
+    refused = call(page, "", STOREFRONT_KEY, "release", unique_id, f"B-{unique_id}")["error"]
+    assert refused["status"] == 400 and refused["code"] == "VALIDATION_FAILED"
+    # And with it, the hold is read and released
+    options = {"releaseSecret": secret}
+    assert (
+        call(page, "", STOREFRONT_KEY, "getReservation", f"B-{unique_id}", options)["ok"]["status"] == "HELD"
+    )
+    assert "error" not in call(page, "", STOREFRONT_KEY, "release", unique_id, f"B-{unique_id}", options)
+    after = http("GET", f"{api_url}/inventory/{unique_id}", headers={"x-api-key": STOREFRONT_KEY}).body
+    assert after["totals"]["reserved_count"] == 0

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from local_stack.cfn import load_template
-from local_stack.stack import LocalStack
-from tests.support import ROOT
+from local_stack.stack import LocalStack, key_hash
+from tests.support import ADMIN_KEY, CHECKOUT_KEY, ROOT, STOREFRONT_KEY
 
 
 def test_every_table_in_the_template_exists_with_its_keys_indexes_and_stream(
@@ -41,9 +41,17 @@ def test_functions_get_exactly_the_environment_the_template_gives_them(stack: Lo
     read = stack.model.functions["InventoryReadFunction"]
     assert read.environment["INVENTORY_TABLE_NAME"] == "inventory-management"
     assert read.environment["POWERTOOLS_SERVICE_NAME"] == "checkout-inventory"
-    assert "ADMIN_KEY_HASHES" not in read.environment  # only the authorizer holds the key digests
+    assert "ADMIN_KEY_PARAMETER" not in read.environment  # only the authorizer reads the key digests
     authorizer = stack.model.functions["ApiKeyAuthorizerFunction"]
-    assert len(authorizer.environment["ADMIN_KEY_HASHES"]) == 64
+    assert authorizer.environment["ADMIN_KEY_PARAMETER"] == "/local/api-keys/admin"
+    assert not any(len(value) == 64 for value in authorizer.environment.values())  # no digest in its env
+
+
+def test_key_parameters_are_seeded_from_the_template_with_digests_only(stack: LocalStack, aws: Any) -> None:
+    ssm = aws("ssm")
+    for scope, key in (("admin", ADMIN_KEY), ("checkout", CHECKOUT_KEY), ("storefront", STOREFRONT_KEY)):
+        value = ssm.get_parameter(Name=f"/local/api-keys/{scope}")["Parameter"]["Value"]
+        assert value == key_hash(key) and key not in value
 
 
 def test_every_api_event_is_routed(stack: LocalStack) -> None:

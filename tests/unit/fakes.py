@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from inventory.domain.ledger import Counts, LedgerPage, Movement, MovementKind, new_movement
+from inventory.domain.public_holds import limit_reached
 from inventory.domain.reservation_models import (
     Reservation,
     ReservationInput,
@@ -44,6 +45,7 @@ class Tables:
     stock: dict[Key, StockRecord] = field(default_factory=dict)
     ledger: list[Movement] = field(default_factory=list)
     reservations: dict[str, Reservation] = field(default_factory=dict)
+    public_held: dict[Key, int] = field(default_factory=dict)  # the stock items' `public_held`
 
     def given_stock(self, product_id: str, stock: int, warehouse_id: str = "main", reserved: int = 0) -> None:
         self.stock[(product_id, warehouse_id)] = StockRecord(
@@ -145,11 +147,24 @@ class FakeReservationStore:
         return self.tables.reservations.get(reservation_id)
 
     # -- opening ---------------------------------------------------------------------------------
-    def _open(self, record: Reservation, actor: str, sale: bool) -> tuple[Reservation, bool]:
+    def _open(
+        self, record: Reservation, actor: str, sale: bool, public_ceiling: int | None = None
+    ) -> tuple[Reservation, bool]:
         existing = self.tables.reservations.get(record.reservation_id)
         if existing is not None:
             return existing, False
         short = [line for line in record.lines if not self._can_take(line)]
+        public = bool(record.public) and not sale
+        if public and not short:
+            assert public_ceiling is not None
+            over = [
+                line
+                for line in record.lines
+                if self.tables.public_held.get((line.product_id, line.warehouse_id), 0) + line.quantity
+                > public_ceiling
+            ]
+            if over:
+                raise limit_reached(public_ceiling, [(line.product_id, line.warehouse_id) for line in over])
         if short:
             for line in short:
                 if self._stock.record(line.product_id, line.warehouse_id) is None:
@@ -171,6 +186,8 @@ class FakeReservationStore:
                 )
             else:
                 self.tables._add(key, 0, line.quantity)
+                if public:
+                    self.tables.public_held[key] = self.tables.public_held.get(key, 0) + line.quantity
                 self._move(
                     record,
                     index,
@@ -202,8 +219,8 @@ class FakeReservationStore:
             )
         )
 
-    def hold(self, reservation: Reservation, actor: str) -> Reservation:
-        return self._open(reservation, actor, sale=False)[0]
+    def hold(self, reservation: Reservation, actor: str, public_ceiling: int | None = None) -> Reservation:
+        return self._open(reservation, actor, sale=False, public_ceiling=public_ceiling)[0]
 
     def sell(self, record: Reservation, actor: str) -> tuple[Reservation, bool]:
         return self._open(record, actor, sale=True)
@@ -267,6 +284,9 @@ class FakeReservationStore:
         for index, line in enumerate(reservation.lines):
             sold = line.quantity if change.status is ReservationStatus.FULFILLED else 0
             self.tables._add((line.product_id, line.warehouse_id), -sold, -line.quantity)
+            if reservation.public:
+                key = (line.product_id, line.warehouse_id)
+                self.tables.public_held[key] = self.tables.public_held.get(key, 0) - line.quantity
             self._move(
                 reservation,
                 index,
@@ -326,14 +346,25 @@ class FakeReservationStore:
         return self.held()
 
     def stock_items(self) -> list[dict[str, Any]]:
-        return [record.model_dump(mode="json") for record in self.tables.stock.values()]
+        items = []
+        for key, record in self.tables.stock.items():
+            item = record.model_dump(mode="json")
+            if key in self.tables.public_held:
+                item["public_held"] = self.tables.public_held[key]
+            items.append(item)
+        return items
 
-    def set_reserved(self, item: dict[str, Any], reserved_count: int, reason: str) -> bool:
+    def set_reserved(
+        self, item: dict[str, Any], reserved_count: int, reason: str, public_held: int = 0
+    ) -> bool:
         key = (str(item["product_id"]), str(item["warehouse_id"]))
         current = self.tables.stock[key]
         if (current.stock_count, current.reserved_count) != (item["stock_count"], item["reserved_count"]):
             return False
+        if self.tables.public_held.get(key, 0) != int(item.get("public_held", 0)):
+            return False
         self.tables.stock[key] = current.model_copy(update={"reserved_count": reserved_count})
+        self.tables.public_held[key] = public_held
         return True
 
 

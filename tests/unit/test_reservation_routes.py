@@ -13,6 +13,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from inventory.api import reservation_routes
 from inventory.api.http import make_resolver
 from inventory.config import ApiSettings
+from inventory.domain.public_holds import PublicHoldRules
 from inventory.domain.reservation_models import HoldPolicy
 from inventory.errors import TransientStoreError
 
@@ -20,6 +21,7 @@ from tests.unit.fakes import FakeReservationStore, FakeWorkflow, RecordedEvents,
 
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "ReservationApiFunction"
 POLICY = HoldPolicy(default_seconds=60, min_seconds=1, max_seconds=600)
+PUBLIC = PublicHoldRules(max_units=5, max_lines=3, max_seconds=120, ceiling=8)
 
 
 class LambdaContextStub:
@@ -33,7 +35,7 @@ def resolver(store: FakeReservationStore, workflow: FakeWorkflow) -> APIGatewayR
     app = make_resolver(ApiSettings())
     app.include_router(reservation_routes.router)
     deps = reservation_routes.ReservationDeps(
-        store=store, workflow=workflow, policy=POLICY, events=RecordedEvents()
+        store=store, workflow=workflow, policy=POLICY, events=RecordedEvents(), public=PUBLIC
     )
     reservation_routes.deps.install(app, deps)
     return app
@@ -64,7 +66,7 @@ def test_the_sample_reserve_holds_and_starts_one_execution(tables: Tables) -> No
 
 def test_throttling_through_every_retry_is_a_503_to_repeat(tables: Tables) -> None:
     class Throttled(FakeReservationStore):
-        def hold(self, reservation: Any, actor: str) -> Any:
+        def hold(self, reservation: Any, actor: str, public_ceiling: int | None = None) -> Any:
             raise TransientStoreError("ProvisionedThroughputExceededException")
 
     status, headers, body = call(resolver(Throttled(tables), FakeWorkflow()), "reserve-product.json")

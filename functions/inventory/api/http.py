@@ -9,17 +9,18 @@ about internals.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Generic, TypeVar
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.api_gateway import Route, Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
-from inventory.api.contract import required_scope
+from inventory.api.contract import ID_PATTERN, required_scope
 from inventory.config import ApiSettings
 from inventory.domain.api_keys import Scope
 from inventory.errors import (
@@ -54,10 +55,10 @@ def answer(status: int, body: ModelT) -> Response[ModelT]:
     return Response(status_code=status, content_type="application/json", body=body)
 
 
-def _scope_refusal(app: APIGatewayRestResolver) -> Response | None:
+def _scope_refusal(app: APIGatewayRestResolver, route: Route | None = None) -> Response | None:
     """403 when the caller's scope is narrower than the one the route's `security` names (the same
     list the OpenAPI document shows), so what is documented is what is enforced."""
-    route = app.context.get("_route")
+    route = route or app.context.get("_route")
     needed = required_scope(route.security) if route is not None else None
     if needed is None:
         return None
@@ -66,6 +67,32 @@ def _scope_refusal(app: APIGatewayRestResolver) -> Response | None:
         return None
     refused = forbidden(Scope(needed))
     return json_response(403, error_body(refused.code, refused.message, refused.details))
+
+
+_ID = re.compile(ID_PATTERN)
+_ID_PROBLEM = "must be 1-128 of A-Z a-z 0-9 . _ : -, starting with a letter or digit"
+
+
+def _declared_route(app: APIGatewayRestResolver) -> Route | None:
+    """The route API Gateway matched (`resource`) when the resolver's own path rule refused the
+    request's path, e.g. for a control character or an emoji in an id."""
+    resource = app.current_event.raw_event.get("resource")
+    method = app.current_event.http_method.upper()
+    for route in [*app._static_routes, *app._dynamic_routes]:  # Powertools' registered routes
+        if route.openapi_path == resource and route.method == method:
+            return route
+    return None
+
+
+def _bad_path_ids(app: APIGatewayRestResolver) -> Response | None:
+    params = app.current_event.path_parameters or {}
+    bad = sorted(name for name, value in params.items() if not _ID.fullmatch(value or ""))
+    if not bad:
+        return None
+    details = [{"field": name, "problem": _ID_PROBLEM} for name in bad]
+    return json_response(
+        400, error_body("VALIDATION_FAILED", f"{bad[0]}: {_ID_PROBLEM}", {"fields": details})
+    )
 
 
 def enforce_scope(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
@@ -87,17 +114,35 @@ def reject_unknown_query_parameters(app: APIGatewayRestResolver, next_middleware
     return next_middleware(app)
 
 
+# Headers whose meaning is one value: sent twice, which one counts would be a guess.
+SINGLE_HEADERS = ("if-match", "content-type", "x-release-secret")
+
+
+def reject_repeated_headers(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+    repeated = sorted(
+        name.lower()
+        for name, values in (app.current_event.multi_value_headers or {}).items()
+        if name.lower() in SINGLE_HEADERS and len(values or []) > 1
+    )
+    if repeated:
+        details = [{"field": name, "problem": "sent more than once"} for name in repeated]
+        return json_response(
+            400, error_body("VALIDATION_FAILED", f"{repeated[0]}: sent more than once", {"fields": details})
+        )
+    return next_middleware(app)
+
+
 def make_resolver(settings: ApiSettings) -> APIGatewayRestResolver:
     origins = settings.allowed_origins
     cors = CORSConfig(
         allow_origin=origins[0] if origins else "",
         extra_origins=origins[1:],
-        allow_headers=[API_KEY_HEADER, "If-Match", "Content-Type"],
+        allow_headers=[API_KEY_HEADER, "If-Match", "Content-Type", "X-Release-Secret"],
         expose_headers=["ETag"],
         max_age=600,
     )
     app = APIGatewayRestResolver(enable_validation=True, cors=cors if origins else None)
-    app.use(middlewares=[enforce_scope, reject_unknown_query_parameters])
+    app.use(middlewares=[enforce_scope, reject_repeated_headers, reject_unknown_query_parameters])
 
     @app.exception_handler(InventoryError)
     def _domain_error(error: InventoryError) -> Response:
@@ -123,20 +168,53 @@ def make_resolver(settings: ApiSettings) -> APIGatewayRestResolver:
 
     @app.not_found
     def _no_route(_error: NotFoundError) -> Response:
+        route = _declared_route(app)
+        if route is not None:  # a real operation, with an id its path rule could not take
+            refusal = _scope_refusal(app, route) or _bad_path_ids(app)
+            if refusal is not None:
+                return refusal
         return json_response(404, error_body("NOT_FOUND", "no such resource"))
 
     @app.exception_handler(json.JSONDecodeError)
     def _malformed_json(_error: json.JSONDecodeError) -> Response:
         if (refusal := _scope_refusal(app)) is not None:
             return refusal
-        return json_response(400, error_body("VALIDATION_FAILED", "body: is not valid JSON", {"fields": []}))
+        return json_response(
+            400,
+            error_body(
+                "VALIDATION_FAILED",
+                "body: is not valid JSON",
+                {"fields": [{"field": "body", "problem": "is not valid JSON"}]},
+            ),
+        )
+
+    @app.exception_handler(RecursionError)
+    def _too_deep(_error: RecursionError) -> Response:
+        # json.loads gives up on a body nested thousands of levels deep
+        if (refusal := _scope_refusal(app)) is not None:
+            return refusal
+        return json_response(
+            400,
+            error_body(
+                "VALIDATION_FAILED",
+                "body: is nested too deeply",
+                {"fields": [{"field": "body", "problem": "is nested too deeply"}]},
+            ),
+        )
 
     @app.exception_handler(UnicodeDecodeError)
     def _not_text(_error: UnicodeDecodeError) -> Response:
         if (refusal := _scope_refusal(app)) is not None:
             return refusal
         # A binary body arrives base64-encoded; decoding it as the JSON text it should be fails here.
-        return json_response(400, error_body("VALIDATION_FAILED", "body: is not UTF-8 JSON", {"fields": []}))
+        return json_response(
+            400,
+            error_body(
+                "VALIDATION_FAILED",
+                "body: is not UTF-8 JSON",
+                {"fields": [{"field": "body", "problem": "is not UTF-8 JSON"}]},
+            ),
+        )
 
     return app
 

@@ -2,6 +2,10 @@
 
 Every answer comes from DynamoDB at once: the handler writes the change (conditionally, with the
 stock and the ledger) and then starts or signals the reservation's workflow, without waiting for it.
+
+A checkout (or admin) key may do all of it. A storefront key, public by design, places public holds
+within their caps and ceiling and releases, extends or reads only those, with the release secret
+its hold was created with; confirming needs a checkout key (`inventory.domain.public_holds`).
 """
 
 from __future__ import annotations
@@ -11,12 +15,13 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from inventory.api.contract import CHECKOUT, errors
-from inventory.api.http import RouteDeps, answer
+from inventory.api.contract import CHECKOUT, STOREFRONT, errors
+from inventory.api.http import RouteDeps, Scope, answer, caller_scope
 from inventory.domain import reservation_requests as requests
+from inventory.domain.public_holds import SECRET_HEADER, PublicCaller, PublicHoldRules
 from inventory.domain.reservation_models import (
     ID_PATTERN,
     MAX_HOLD_SECONDS,
@@ -34,6 +39,18 @@ from inventory.models import DEFAULT_WAREHOUSE, utc_now
 
 router = Router()
 PathId = Annotated[str, Path(pattern=ID_PATTERN)]
+ReleaseSecret = Annotated[
+    str | None,
+    Header(
+        alias=SECRET_HEADER,
+        pattern=r"^[A-Za-z0-9_-]{1,128}$",
+        description="With a storefront key: the release_secret returned when the hold was created",
+    ),
+]
+PUBLIC_NOTE = (
+    " With a storefront key, only a hold placed with a storefront key and only with its "
+    "`X-Release-Secret`; any other hold is 404, like an unknown id."
+)
 # What a reservation route can answer besides success.
 WORKFLOW_ERRORS = (400, 401, 403, 404, 409, 502, 503)
 
@@ -44,6 +61,7 @@ class ReservationDeps:
     workflow: Workflow
     policy: HoldPolicy
     events: OutcomePublisher
+    public: PublicHoldRules
 
 
 deps: RouteDeps[ReservationDeps] = RouteDeps(router, "reservations")
@@ -73,6 +91,13 @@ class Extension(BaseModel):
     hold_seconds: int = Field(ge=1, le=MAX_HOLD_SECONDS, description="New hold, counted from now")
 
 
+SECRET_FIELD = Field(
+    default=None,
+    description="Only in the answer that created a storefront hold: send it as X-Release-Secret to "
+    "release, extend or read that hold (it is not stored and never shown again)",
+)
+
+
 class ProductReservation(BaseModel):
     reservationId: str
     product_id: str
@@ -80,6 +105,8 @@ class ProductReservation(BaseModel):
     quantity: int
     expires_at: str
     status: str
+    public: bool = Field(default=False, description="Placed with a storefront key")
+    release_secret: str | None = SECRET_FIELD
 
 
 class ReservationView(BaseModel):
@@ -95,14 +122,20 @@ class ReservationView(BaseModel):
     extensions: int = 0
     execution_arn: str | None = None
     error: str | None = Field(default=None, description="FAILED: the named error that refused it")
+    public: bool = Field(default=False, description="Placed with a storefront key")
+    release_secret: str | None = SECRET_FIELD
     timeline: list[TimelineEntry] | None = None
 
 
-def view(reservation: Reservation, with_timeline: bool = False) -> ReservationView:
+def view(
+    reservation: Reservation, with_timeline: bool = False, release_secret: str | None = None
+) -> ReservationView:
     data = reservation.model_dump(
         mode="json",
         exclude={
             "task_token",
+            "secret_digest",
+            "public",
             "expires_at_epoch",
             "created_at_epoch",
             "source",
@@ -111,7 +144,32 @@ def view(reservation: Reservation, with_timeline: bool = False) -> ReservationVi
             "timeline",
         },
     )
-    return ReservationView(**data, timeline=reservation.timeline if with_timeline else None)
+    return ReservationView(
+        **data,
+        public=bool(reservation.public),
+        release_secret=release_secret,
+        timeline=reservation.timeline if with_timeline else None,
+    )
+
+
+def _public_caller(secret: str | None) -> PublicCaller | None:
+    """A storefront caller is held to its own public holds; a checkout or admin caller is not."""
+    return PublicCaller(secret=secret) if caller_scope(router) is Scope.STOREFRONT else None
+
+
+def _place(
+    request: ReservationInput, line_field: str = "items.{index}.quantity"
+) -> tuple[Reservation, bool, str | None]:
+    d = deps()
+    if caller_scope(router) is Scope.STOREFRONT:
+        return requests.place_public(d.store, d.workflow, d.policy, d.public, request, utc_now(), line_field)
+    reservation, created = requests.place(d.store, d.workflow, d.policy, request, utc_now())
+    return reservation, created, None
+
+
+def _policy() -> HoldPolicy:
+    d = deps()
+    return d.public.policy(d.policy) if caller_scope(router) is Scope.STOREFRONT else d.policy
 
 
 def _request(body: ReserveItems | ReserveProduct, product_id: str | None = None) -> ReservationInput:
@@ -134,31 +192,34 @@ def _request(body: ReserveItems | ReserveProduct, product_id: str | None = None)
     )
 
 
+PUBLIC_HOLD = (
+    " With a storefront key the hold is public: at most the deployment's units per line, lines and "
+    "hold time, within the units all public holds may hold on one stock record (409 PUBLIC_HOLD_LIMIT), "
+    "and the 201 answer carries the `release_secret` that releases, extends or reads it."
+)
+HOLD_CONFLICTS = "INSUFFICIENT_STOCK (details.available), PUBLIC_HOLD_LIMIT or RESERVATION_CONFLICT"
+
+
 @router.post(
     "/inventory/<productId>/reserve",
     summary="Reserve units of a product",
     description="Holds `quantity` units until confirmed, released or expired. The same reservationId "
-    "again returns the same reservation (200) instead of a second hold.",
+    "again returns the same reservation (200) instead of a second hold." + PUBLIC_HOLD,
     responses={
         200: {"description": "This reservationId was sent before: the same reservation, nothing held twice"},
         **errors(
             *WORKFLOW_ERRORS,
             success=201,
-            described={
-                201: "Held",
-                404: "Unknown product or warehouse",
-                409: "INSUFFICIENT_STOCK (details.available) or RESERVATION_CONFLICT",
-            },
+            described={201: "Held", 404: "Unknown product or warehouse", 409: HOLD_CONFLICTS},
         ),
     },
     tags=["Reservations"],
-    security=CHECKOUT,
+    security=STOREFRONT,
 )
 def reserve_product(
     productId: PathId, body: Annotated[ReserveProduct, Body()]
 ) -> Response[ProductReservation]:
-    d = deps()
-    reservation, created = requests.place(d.store, d.workflow, d.policy, _request(body, productId), utc_now())
+    reservation, created, secret = _place(_request(body, productId), line_field="quantity")
     line = next((x for x in reservation.lines if x.product_id == productId), reservation.lines[0])
     found = ProductReservation(
         reservationId=reservation.reservation_id,
@@ -167,6 +228,8 @@ def reserve_product(
         quantity=line.quantity,
         expires_at=reservation.expires_at,
         status=reservation.status.value,
+        public=bool(reservation.public),
+        release_secret=secret,
     )
     return answer(201 if created else 200, found)
 
@@ -174,6 +237,7 @@ def reserve_product(
 @router.delete(
     "/inventory/<productId>/reserve/<reservationId>",
     summary="Release a product reservation",
+    description="Releases the whole reservation that holds this product." + PUBLIC_NOTE,
     responses=errors(
         *WORKFLOW_ERRORS,
         success=204,
@@ -184,12 +248,18 @@ def reserve_product(
         },
     ),
     tags=["Reservations"],
-    security=CHECKOUT,
+    security=STOREFRONT,
 )
-def release_product(productId: PathId, reservationId: PathId) -> Response[None]:
+def release_product(productId: PathId, reservationId: PathId, secret: ReleaseSecret = None) -> Response[None]:
     d = deps()
     requests.cancel(
-        d.store, d.workflow, reservationId, "released on request", utc_now(), product_id=productId
+        d.store,
+        d.workflow,
+        reservationId,
+        "released on request",
+        utc_now(),
+        product_id=productId,
+        caller=_public_caller(secret),
     )
     return Response(status_code=204)
 
@@ -197,6 +267,7 @@ def release_product(productId: PathId, reservationId: PathId) -> Response[None]:
 @router.post(
     "/reservations",
     summary="Reserve a cart or order (several lines, all or nothing)",
+    description="Holds every line or none until confirmed, released or expired." + PUBLIC_HOLD,
     responses={
         200: {"description": "This reservation_id was sent before: the same reservation, nothing held twice"},
         **errors(
@@ -205,34 +276,35 @@ def release_product(productId: PathId, reservationId: PathId) -> Response[None]:
             described={
                 201: "Held",
                 404: "Unknown product or warehouse",
-                409: "INSUFFICIENT_STOCK naming the short lines, or RESERVATION_CONFLICT",
+                409: "INSUFFICIENT_STOCK naming the short lines, PUBLIC_HOLD_LIMIT or RESERVATION_CONFLICT",
             },
         ),
     },
     tags=["Reservations"],
-    security=CHECKOUT,
+    security=STOREFRONT,
 )
 def reserve_items(body: Annotated[ReserveItems, Body()]) -> Response[ReservationView]:
-    d = deps()
-    reservation, created = requests.place(d.store, d.workflow, d.policy, _request(body), utc_now())
-    return answer(201 if created else 200, view(reservation))
+    reservation, created, secret = _place(_request(body))
+    return answer(201 if created else 200, view(reservation, release_secret=secret))
 
 
 @router.get(
     "/reservations/<reservationId>",
     summary="A reservation and its timeline",
-    description="Status, lines, expiry, and what happened and why (written with each change).",
+    description="Status, lines, expiry, and what happened and why (written with each change)." + PUBLIC_NOTE,
     responses=errors(400, 401, 403, 404, described={404: "Unknown reservation"}),
     tags=["Reservations"],
-    security=CHECKOUT,
+    security=STOREFRONT,
 )
-def get_reservation(reservationId: PathId) -> Response[ReservationView]:
-    return answer(200, view(requests.report(deps().store, reservationId), with_timeline=True))
+def get_reservation(reservationId: PathId, secret: ReleaseSecret = None) -> Response[ReservationView]:
+    found = requests.report(deps().store, reservationId, caller=_public_caller(secret))
+    return answer(200, view(found, with_timeline=True))
 
 
 @router.post(
     "/reservations/<reservationId>/confirm",
     summary="Confirm (sell) the held units",
+    description="Needs a checkout key: a storefront key never sells stock.",
     responses=errors(
         *WORKFLOW_ERRORS,
         described={
@@ -251,7 +323,8 @@ def confirm_reservation(reservationId: PathId) -> Response[ReservationView]:
 @router.post(
     "/reservations/<reservationId>/extend",
     summary="Hold longer",
-    description="New expiry `hold_seconds` from now; a reservation lives at most the maximum hold in all.",
+    description="New expiry `hold_seconds` from now; a reservation lives at most the maximum hold in all "
+    "(the public maximum for a storefront key)." + PUBLIC_NOTE,
     responses=errors(
         *WORKFLOW_ERRORS,
         described={
@@ -260,19 +333,28 @@ def confirm_reservation(reservationId: PathId) -> Response[ReservationView]:
         },
     ),
     tags=["Reservations"],
-    security=CHECKOUT,
+    security=STOREFRONT,
 )
 def extend_reservation(
-    reservationId: PathId, body: Annotated[Extension, Body()]
+    reservationId: PathId, body: Annotated[Extension, Body()], secret: ReleaseSecret = None
 ) -> Response[ReservationView]:
     d = deps()
-    extended = requests.extend(d.store, d.workflow, d.policy, reservationId, body.hold_seconds, utc_now())
+    extended = requests.extend(
+        d.store,
+        d.workflow,
+        _policy(),
+        reservationId,
+        body.hold_seconds,
+        utc_now(),
+        caller=_public_caller(secret),
+    )
     return answer(200, view(extended))
 
 
 @router.delete(
     "/reservations/<reservationId>",
     summary="Release a reservation",
+    description="Releases the held units." + PUBLIC_NOTE,
     responses=errors(
         *WORKFLOW_ERRORS,
         success=204,
@@ -283,14 +365,15 @@ def extend_reservation(
         },
     ),
     tags=["Reservations"],
-    security=CHECKOUT,
+    security=STOREFRONT,
 )
 def release_reservation(
     reservationId: PathId,
     reason: Annotated[
         str, Query(max_length=200, description="Why, kept on the reservation")
     ] = "released on request",
+    secret: ReleaseSecret = None,
 ) -> Response[None]:
     d = deps()
-    requests.cancel(d.store, d.workflow, reservationId, reason, utc_now())
+    requests.cancel(d.store, d.workflow, reservationId, reason, utc_now(), caller=_public_caller(secret))
     return Response(status_code=204)

@@ -115,6 +115,8 @@ class Reservation(BaseModel):
     )
     created_at_epoch: int | None = None
     error: str | None = Field(default=None, description="FAILED: the named error that refused it")
+    public: bool | None = Field(default=None, description="True: placed with a storefront (public) key")
+    secret_digest: str | None = Field(default=None, description="SHA-256 of a public hold's release secret")
     timeline: list[TimelineEntry] = Field(default_factory=list)
 
     def same_lines(self, lines: list[ReservationLine]) -> bool:

@@ -18,6 +18,7 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 
+from inventory.domain.public_holds import PublicCaller, PublicHoldRules, new_secret
 from inventory.domain.reservation_models import (
     HoldPolicy,
     Reservation,
@@ -26,6 +27,7 @@ from inventory.domain.reservation_models import (
     execution_name,
     reservation_closed,
     reservation_expired,
+    reservation_not_found,
 )
 from inventory.domain.reservation_ports import (
     Closing,
@@ -83,15 +85,65 @@ def place(
     hold_seconds = policy.hold_for(request.hold_seconds)  # a bad hold time is the caller's 400
     name = execution_name(request.reservation_id)
     wanted = new_hold(request, hold_seconds, now, workflow.execution_arn(name), armed=False)
-    held = store.hold(wanted, actor=request.source)
+    return _place(store, workflow, wanted, request, name, now, None)
+
+
+def place_public(
+    store: ReservationStore,
+    workflow: Workflow,
+    policy: HoldPolicy,
+    rules: PublicHoldRules,
+    request: ReservationInput,
+    now: datetime,
+    line_field: str = "items.{index}.quantity",
+) -> tuple[Reservation, bool, str | None]:
+    """A hold placed with a storefront key, within the public caps and the per-record ceiling.
+    Returns the release secret only to the call that created the hold (a repeat gets None)."""
+    rules.check(request, line_field)
+    hold_seconds = rules.policy(policy).hold_for(request.hold_seconds)
+    name = execution_name(request.reservation_id)
+    secret, secret_digest = new_secret()
+    wanted = new_hold(request, hold_seconds, now, workflow.execution_arn(name), armed=False).model_copy(
+        update={"public": True, "secret_digest": secret_digest}
+    )
+    held, created = _place(store, workflow, wanted, request, name, now, rules.ceiling)
+    return held, created, secret if created else None
+
+
+def _place(
+    store: ReservationStore,
+    workflow: Workflow,
+    wanted: Reservation,
+    request: ReservationInput,
+    name: str,
+    now: datetime,
+    public_ceiling: int | None,
+) -> tuple[Reservation, bool]:
+    held = store.hold(wanted, actor=request.source, public_ceiling=public_ceiling)
     created = held is wanted
     if not created:
+        if public_ceiling is not None and not held.public:
+            # a storefront key never sees a hold of another scope: the id is simply taken
+            raise ReservationConflict(
+                f"reservation {held.reservation_id!r} already exists", reservation_id=held.reservation_id
+            )
         if held.status is ReservationStatus.FAILED:
             raise _recorded_failure(store, held)
         conflict_if_different(held, list(request.items), None)
     if held.status is ReservationStatus.HELD and held.unarmed_shard is not None:
         _start_timer(store, workflow, held, name, now)
     return held, created
+
+
+def _find(store: ReservationStore, reservation_id: str, caller: PublicCaller | None) -> Reservation:
+    """The reservation, or ReservationNotFound; for a storefront caller, only its own public hold
+    (another scope's hold, or the wrong secret, looks exactly like an unknown id)."""
+    if caller is not None:
+        caller.require_secret()  # 400 before anything is read
+    reservation = store.get(reservation_id)
+    if reservation is None or (caller is not None and not caller.may_touch(reservation)):
+        raise reservation_not_found(reservation_id)
+    return reservation
 
 
 def _start_timer(
@@ -191,9 +243,10 @@ def cancel(
     reason: str,
     now: datetime,
     product_id: str | None = None,
+    caller: PublicCaller | None = None,
 ) -> Reservation:
     """Releases the hold. Releasing a released, expired or refused one is harmless; a sold one is 409."""
-    reservation = existing(store, reservation_id)
+    reservation = _find(store, reservation_id, caller)
     if product_id is not None and not reservation.has_product(product_id):
         raise ReservationNotFound(
             f"reservation {reservation_id!r} holds no {product_id!r}", reservation_id=reservation_id
@@ -229,10 +282,11 @@ def extend(
     reservation_id: str,
     hold_seconds: int,
     now: datetime,
+    caller: PublicCaller | None = None,
 ) -> Reservation:
     """Moves the expiry to `hold_seconds` from now (bounded by the policy), then re-arms the timer.
     If the signal is lost, the Release step finds the later expiry and re-arms it itself."""
-    reservation = existing(store, reservation_id)
+    reservation = _find(store, reservation_id, caller)
     if reservation.status is not ReservationStatus.HELD:
         raise reservation_closed(reservation)
     if reservation.expired(now):
@@ -252,6 +306,6 @@ def extend(
     return done
 
 
-def report(store: ReservationStore, reservation_id: str) -> Reservation:
+def report(store: ReservationStore, reservation_id: str, caller: PublicCaller | None = None) -> Reservation:
     """A reservation and what happened to it (its timeline is written with each change)."""
-    return existing(store, reservation_id)
+    return _find(store, reservation_id, caller)

@@ -91,6 +91,8 @@ class Drift(BaseModel):
     reserved_count: int
     available: int | None
     held_by_reservations: int
+    public_held: int = 0
+    held_by_public_holds: int = 0
     problems: list[str]
     repaired: bool = False
 
@@ -104,13 +106,20 @@ class ReconciliationReport(BaseModel):
     )
 
 
-def _held_sums(store: ReservationStore) -> tuple[dict[tuple[str, str], int], int]:
-    sums: dict[tuple[str, str], int] = defaultdict(int)
+Sums = dict[tuple[str, str], tuple[int, int]]  # (product, warehouse) -> (held units, of them public)
+
+
+def _held_sums(store: ReservationStore) -> tuple[Sums, int]:
+    held_units: dict[tuple[str, str], int] = defaultdict(int)
+    public_units: dict[tuple[str, str], int] = defaultdict(int)
     held = store.held_now()
     for reservation in held:
         for line in reservation.lines:
-            sums[(line.product_id, line.warehouse_id)] += line.quantity
-    return sums, len(held)
+            key = (line.product_id, line.warehouse_id)
+            held_units[key] += line.quantity
+            if reservation.public:
+                public_units[key] += line.quantity
+    return {key: (units, public_units[key]) for key, units in held_units.items()}, len(held)
 
 
 def reconcile(store: ReservationStore, repair: bool) -> ReconciliationReport:
@@ -122,15 +131,18 @@ def reconcile(store: ReservationStore, repair: bool) -> ReconciliationReport:
     drift, busy = [], []
     for item in items:
         key = (str(item["product_id"]), str(item["warehouse_id"]))
-        if before.get(key, 0) != after.get(key, 0):
+        if before.get(key, (0, 0)) != after.get(key, (0, 0)):
             busy.append(f"{key[0]}@{key[1]}")
             continue
         stock, reserved = int(item.get("stock_count", 0)), int(item.get("reserved_count", 0))
         available = int(item["available"]) if "available" in item else None
-        expected = after.get(key, 0)
+        expected, expected_public = after.get(key, (0, 0))
+        public = int(item.get("public_held", 0))
         problems = []
         if reserved != expected:
             problems.append(f"reserved_count {reserved} but HELD reservations hold {expected}")
+        if public != expected_public:
+            problems.append(f"public_held {public} but HELD storefront holds hold {expected_public}")
         if min(stock, reserved) < 0 or (available is not None and available < 0):
             problems.append("a negative count")
         if available != stock - reserved:
@@ -144,10 +156,14 @@ def reconcile(store: ReservationStore, repair: bool) -> ReconciliationReport:
             reserved_count=reserved,
             available=available,
             held_by_reservations=expected,
+            public_held=public,
+            held_by_public_holds=expected_public,
             problems=problems,
         )
         if repair and stock >= expected >= 0:
-            found.repaired = store.set_reserved(item, expected, "; ".join(problems))
+            found.repaired = store.set_reserved(
+                item, expected, "; ".join(problems), public_held=expected_public
+            )
         drift.append(found)
     return ReconciliationReport(
         records_checked=len(items), held_reservations=count, drift=drift, skipped_busy=busy

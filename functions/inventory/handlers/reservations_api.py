@@ -9,7 +9,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from inventory.api import reservation_routes, sales_routes
 from inventory.api.http import make_resolver
-from inventory.config import ApiSettings, WorkflowSettings, load
+from inventory.config import ApiSettings, PublicHoldSettings, WorkflowSettings, load
+from inventory.domain.public_holds import PublicHoldRules
 from inventory.handlers.reservation_tasks import build
 from inventory.observability import logger, metrics, tracer
 from inventory.store.aws import client
@@ -44,7 +45,16 @@ store, events, policy = build()
 workflow = StepFunctionsWorkflow(
     client("stepfunctions"), load(WorkflowSettings).reservation_state_machine_arn
 )
-deps = reservation_routes.ReservationDeps(store=store, workflow=workflow, policy=policy, events=events)
+limits = load(PublicHoldSettings)
+public = PublicHoldRules(
+    max_units=limits.public_hold_max_units,
+    max_lines=limits.public_hold_max_lines,
+    max_seconds=limits.public_hold_max_seconds,
+    ceiling=limits.public_held_units_ceiling,
+)
+deps = reservation_routes.ReservationDeps(
+    store=store, workflow=workflow, policy=policy, events=events, public=public
+)
 sales = sales_routes.SalesDeps(store=store, events=events)
 
 

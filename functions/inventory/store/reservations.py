@@ -21,6 +21,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from inventory.domain.ledger import Counts, MovementKind, new_movement
+from inventory.domain.public_holds import limit_reached
 from inventory.domain.reservation_models import (
     SWEEP_SHARDS,
     Reservation,
@@ -50,6 +51,10 @@ UNARMED_INDEX = "unarmed-index"
 APPEND_TIMELINE = "timeline = list_append(if_not_exists(timeline, :empty), :entry)"
 SELL_UPDATE = "ADD stock_count :minus_q, available :minus_q, version :one SET last_updated = :now"
 HOLD_UPDATE = "ADD reserved_count :q, available :minus_q SET last_updated = :now"
+# A public (storefront) hold also counts its units in `public_held`, up to the ceiling: the
+# condition cannot add, so it compares with the room left for this line (ceiling - q).
+PUBLIC_HOLD_UPDATE = "ADD reserved_count :q, available :minus_q, public_held :q SET last_updated = :now"
+PUBLIC_HOLD_CONDITION = "available >= :q AND (attribute_not_exists(public_held) OR public_held <= :room)"
 # The task token stays on a closed record: whoever closed it signals that token afterwards.
 CLOSE_UPDATE = (
     "SET #s = :status, reason = :reason, updated_at = :now, closed_at = :now, "
@@ -148,10 +153,14 @@ class DynamoReservationStore:
                 return items
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def set_reserved(self, item: dict[str, Any], reserved_count: int, reason: str) -> bool:
-        """Repairs drift: sets reserved_count (and available) only if the record is still as read,
-        with a RECONCILED ledger movement in the same transaction. False if the record changed."""
+    def set_reserved(
+        self, item: dict[str, Any], reserved_count: int, reason: str, public_held: int = 0
+    ) -> bool:
+        """Repairs drift: sets reserved_count (and available, and the units held by storefront
+        holds) only if the record is still as read, with a RECONCILED ledger movement in the same
+        transaction. False if the record changed."""
         stock, seen = int(item["stock_count"]), int(item["reserved_count"])
+        seen_public = int(item.get("public_held", 0))
         movement = new_movement(
             product_id=item["product_id"],
             warehouse_id=item["warehouse_id"],
@@ -165,14 +174,18 @@ class DynamoReservationStore:
             "Update": {
                 "TableName": self._inventory.name,
                 "Key": {"product_id": item["product_id"], "warehouse_id": item["warehouse_id"]},
-                "UpdateExpression": "SET reserved_count = :r, available = :a, last_updated = :now",
-                "ConditionExpression": "stock_count = :s AND reserved_count = :seen",
+                "UpdateExpression": "SET reserved_count = :r, available = :a, public_held = :p, "
+                "last_updated = :now",
+                "ConditionExpression": "stock_count = :s AND reserved_count = :seen AND "
+                + ("public_held = :seen_p" if "public_held" in item else "attribute_not_exists(public_held)"),
                 "ExpressionAttributeValues": {
                     ":r": reserved_count,
                     ":a": stock - reserved_count,
+                    ":p": public_held,
                     ":s": stock,
                     ":seen": seen,
                     ":now": movement.at,
+                    **({":seen_p": seen_public} if "public_held" in item else {}),
                 },
             }
         }
@@ -218,10 +231,11 @@ class DynamoReservationStore:
         return None
 
     # -- opening: a hold, or a sale without one ---------------------------------------------------
-    def hold(self, reservation: Reservation, actor: str) -> Reservation:
+    def hold(self, reservation: Reservation, actor: str, public_ceiling: int | None = None) -> Reservation:
         """Writes the HELD record and holds every line, or nothing. Returns the reservation, or the
-        existing record when the id is taken (the caller decides whether it is the same request)."""
-        held, _ = self._open(reservation, actor, sale=False)
+        existing record when the id is taken (the caller decides whether it is the same request).
+        A public hold is also refused when it would take `public_held` beyond `public_ceiling`."""
+        held, _ = self._open(reservation, actor, sale=False, public_ceiling=public_ceiling)
         return held
 
     def sell(self, record: Reservation, actor: str) -> tuple[Reservation, bool]:
@@ -230,7 +244,12 @@ class DynamoReservationStore:
         same record id changes nothing; returns the record and whether this call sold."""
         return self._open(record, actor, sale=True)
 
-    def _open(self, record: Reservation, actor: str, sale: bool) -> tuple[Reservation, bool]:
+    def _open(
+        self, record: Reservation, actor: str, sale: bool, public_ceiling: int | None = None
+    ) -> tuple[Reservation, bool]:
+        public = bool(record.public) and not sale
+        if public and public_ceiling is None:
+            raise ValueError("a public hold needs its ceiling")
         items: list[dict[str, Any]] = [
             {
                 "Put": {
@@ -250,9 +269,14 @@ class DynamoReservationStore:
                     "sold without a hold",
                     Counts(stock_count=-q, reserved_count=0),
                 )
+            elif public:
+                assert public_ceiling is not None
+                update, condition = PUBLIC_HOLD_UPDATE, PUBLIC_HOLD_CONDITION
+                values = {":q": q, ":minus_q": -q, ":room": public_ceiling - q, ":now": record.created_at}
             else:
                 update, condition = HOLD_UPDATE, "available >= :q"
                 values = {":q": q, ":minus_q": -q, ":now": record.created_at}
+            if not sale:
                 kind, reason, delta = (
                     MovementKind.RESERVED,
                     "reservation held",
@@ -280,6 +304,9 @@ class DynamoReservationStore:
         failed = {
             i for i in range(len(record.lines)) if codes[1 + 2 * i : 2 + 2 * i] == ["ConditionalCheckFailed"]
         }
+        if public and failed:
+            assert public_ceiling is not None
+            self._raise_if_ceiling(record, failed, public_ceiling)
         short = self.shortages(record.lines, failed)
         if not short:  # cancelled for no visible reason: treat as a conflict worth retrying
             raise TransientStoreError(f"transaction cancelled: {codes}")
@@ -287,6 +314,18 @@ class DynamoReservationStore:
         raise InsufficientStock(
             f"not enough stock available for {names}", available=short[0]["available"], lines=short
         )
+
+    def _raise_if_ceiling(self, record: Reservation, failed: set[int], ceiling: int) -> None:
+        """On the failure path only: lines refused although enough is available were refused by
+        the ceiling on public holds."""
+        limited = []
+        for index in sorted(failed):
+            line = record.lines[index]
+            fresh = self._stock.record(line.product_id, line.warehouse_id)
+            if fresh is None or fresh.available < line.quantity:
+                return  # a real shortage (or no record): InsufficientStock says more
+            limited.append((line.product_id, line.warehouse_id))
+        raise limit_reached(ceiling, limited)
 
     def record_failure(self, reservation: Reservation) -> Reservation:
         """Keeps a refused SDK or queue reservation (status FAILED), unless the id is taken already."""
@@ -433,6 +472,9 @@ class DynamoReservationStore:
                 stock_condition = "reserved_count >= :q"
                 line_values = {":q": q, ":minus_q": -q, ":now": change.at}
                 delta = Counts(stock_count=0, reserved_count=-q)
+            if reservation.public:  # its units leave the public holds' count with it
+                update = update.replace(" SET ", ", public_held :minus_q SET ", 1)
+                stock_condition += " AND public_held >= :q"
             items.append(
                 {
                     "Update": {
