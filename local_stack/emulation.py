@@ -22,6 +22,10 @@ EMULATED = {
     "AWS::ApiGateway::Stage": "the local REST gateway serves the stage (no throttling, no access logs)",
     "AWS::S3::Bucket": "moto's S3 (the pages themselves are served from frontend/)",
     "AWS::CloudFront::ResponseHeadersPolicy": "its headers are added to every static page the gateway serves",
+    "AWS::SSM::Parameter": "seeded in the AWS endpoint's SSM; the authorizer reads the key digests there",
+    "AWS::ApiGateway::ApiKey": "usage identifiers: a caller no usage plan names is refused (nothing metered)",
+    "AWS::ApiGateway::UsagePlan": "membership only: what no plan counts is refused (no throttle, no quota)",
+    "AWS::ApiGateway::UsagePlanKey": "membership only, as for the usage plans",
 }
 
 NOT_EMULATED = {

@@ -69,7 +69,9 @@ def test_the_boto3_and_rest_sample_walks_a_cart_through_checkout(
     # Then every moment of the checkout answered as the guide says
     assert report["before"]["available"] == 10 and report["cart_available"] is True
     assert (report["held"], report["held_again"], report["confirmed"]) == ("HELD", "HELD", "FULFILLED")
-    assert report["paid_events"] == ["InventoryCommitted"]
+    # InventoryReserved too, unless the confirm came before the execution reached its Hold step
+    assert "InventoryCommitted" in report["paid_events"]
+    assert set(report["paid_events"]) <= {"InventoryReserved", "InventoryCommitted"}
     assert report["cancelled"] == 204
     assert report["sdk_retry_joins"] is True and report["sdk_events"] == ["InventoryReserved"]
     assert report["sdk_released"] == 204

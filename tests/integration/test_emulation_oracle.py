@@ -53,6 +53,10 @@ def test_each_emulated_type_is_really_provisioned(stack: LocalStack, aws: Any) -
         "AWS::S3::Bucket": len(aws("s3").list_buckets()["Buckets"]),
         "AWS::CloudFront::ResponseHeadersPolicy": 1 if model.static_headers else 0,
         "AWS::Lambda::LayerVersion": 1 if find() is None or ".venv-runtime" in worker_python()[0] else 0,
+        "AWS::SSM::Parameter": len(aws("ssm").describe_parameters()["Parameters"]),
+        "AWS::ApiGateway::ApiKey": sum(len(api.usage_keys) for api in model.apis.values()),
+        "AWS::ApiGateway::UsagePlan": sum(len(api.usage_keys) for api in model.apis.values()),
+        "AWS::ApiGateway::UsagePlanKey": sum(len(api.usage_keys) for api in model.apis.values()),
     }
     assert set(found) == set(EMULATED)
     for rtype, count in found.items():
