@@ -66,8 +66,14 @@ def build_spec() -> dict[str, Any]:
             responses.pop("422", None)
             if operation.get("parameters") or operation.get("requestBody"):
                 responses.setdefault("400", _error("Invalid input: VALIDATION_FAILED names each field"))
+            if operation.get("requestBody"):
+                responses.setdefault("413", _error("REQUEST_TOO_LARGE: the body is over API Gateway's 10 MB"))
             scope = required_scope(operation.get("security"))
             if scope is not None:
+                responses.setdefault(
+                    "429",
+                    _error("THROTTLED (send again after Retry-After) or QUOTA_EXCEEDED: over the usage plan"),
+                )
                 operation["x-required-scope"] = scope
                 responses.setdefault("401", _error("Missing or unknown x-api-key (UNAUTHORIZED)"))
                 responses["403"] = _error(
