@@ -84,7 +84,7 @@ class StackOptions:
     frontend_dir: Path | None = ROOT / "frontend"
     schedule_every: float | None = None  # seconds; None = the template's own schedule
     snapshot_every: float = 2.0
-    snapshot_busy_every: float = 30.0
+    snapshot_busy_every: float = 60.0
     log_sink: LogSink | None = None
     run_event_sources: bool = True
 
