@@ -20,7 +20,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from local_stack.faults import Faults
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 LogSink = Callable[[str, str], None]
@@ -123,6 +126,7 @@ class LambdaRuntime:
         # Called with the function's template logical id on every invocation (the call counter).
         self.listeners: list[Callable[[str], None]] = []
         self._closed = False
+        self.faults: Faults | None = None  # injected by tests only (local_stack/faults.py)
 
     def register(self, spec: FunctionSpec) -> None:
         self._pools[spec.name] = _Pool(spec)
@@ -189,6 +193,11 @@ class LambdaRuntime:
         spec = self.resolve(name_or_arn)
         if spec is None:
             raise KeyError(name_or_arn)
+        if self.faults is not None and self.faults.active:
+            return self.faults.invoke(spec, event, self._run)
+        return self._run(spec, event)
+
+    def _run(self, spec: FunctionSpec, event: Any) -> InvokeResult:
         pool = self._pools[spec.name]
         self.invocations[spec.name] = self.invocations.get(spec.name, 0) + 1
         for listener in self.listeners:

@@ -143,7 +143,8 @@ class LocalStack:
         if "InventoryTable" not in self.model.tables:
             return 0
         products = self.table("ProductsTable") if "ProductsTable" in self.model.tables else None
-        return load_demo_catalogue(self.table("InventoryTable"), products)
+        ledger = self.model.tables.get("LedgerTable")
+        return load_demo_catalogue(self.table("InventoryTable"), products, ledger)
 
     @classmethod
     def ephemeral(cls, template: Path, state_dir: Path, log_sink: LogSink | None, **extra: Any) -> LocalStack:
