@@ -16,14 +16,15 @@ from typing import Any
 import boto3
 from inventory.domain.invariants import check
 from inventory.models import parse_iso, utc_now
-from inventory.store.invariant_sources import DynamoInvariantSources
+from inventory.store.invariant_sources import DynamoInvariantSources, transition_ids
 
 from tests.integration.api_helpers import stocked_product
 from tests.reliability.support import FIGURES, describe
 from tests.support import STOREFRONT_KEY, StackProcess, aws_client, http, wait_for
 
 
-def _check(local: StackProcess, prefix: str) -> Any:
+def check_stack(local: StackProcess, prefix: str | None) -> Any:
+    """The invariant checker against a local stack running as a child process."""
     described = http("GET", f"{local.api_url}/_local/stack").body
     tables = described["tables"]
     dynamodb = boto3.resource(
@@ -39,6 +40,7 @@ def _check(local: StackProcess, prefix: str) -> Any:
         dynamodb.Table(tables["LedgerTable"]),
         aws_client("stepfunctions", local.aws_url),
         product_prefix=prefix,
+        published=lambda: transition_ids(http("GET", f"{local.api_url}/_local/sns").body["messages"]),
     )
     return check(sources, utc_now(), product_prefix=prefix)
 
@@ -78,11 +80,11 @@ def killed_mid_hold(tmp_path: Path, unique_id: str) -> None:
     second = StackProcess(state).start()
     try:
         wait_for(lambda: utc_now() > expires + timedelta(seconds=2.5), timeout=30, what="the hold's expiry")
-        found = _check(second, unique_id)
+        found = check_stack(second, unique_id)
         assert [v.rule.value for v in found.violations] == ["HELD_WITHOUT_TIMER"], found.model_dump_json()
         swept = _sweep(second)
         assert rid in swept["released"], swept
-        after = _check(second, unique_id)
+        after = check_stack(second, unique_id)
         assert after.ok, describe(after)
         FIGURES.scenario("local stack killed and restarted mid-hold", 1, len(found.violations), [rid], 0)
     finally:
