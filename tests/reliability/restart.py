@@ -20,7 +20,7 @@ from inventory.store.invariant_sources import DynamoInvariantSources, transition
 
 from tests.integration.api_helpers import stocked_product
 from tests.reliability.support import FIGURES, describe
-from tests.support import STOREFRONT_KEY, StackProcess, aws_client, http, wait_for
+from tests.support import CHECKOUT_KEY, StackProcess, aws_client, http, wait_for
 
 
 def check_stack(local: StackProcess, prefix: str | None) -> Any:
@@ -65,7 +65,7 @@ def killed_mid_hold(tmp_path: Path, unique_id: str) -> None:
             "POST",
             f"{first.api_url}/inventory/{unique_id}/reserve",
             {"quantity": 3, "reservationId": rid, "hold_seconds": 4},
-            {"x-api-key": STOREFRONT_KEY},
+            {"x-api-key": CHECKOUT_KEY},
         )
         assert answer.status == 201, answer.text
         expires = parse_iso(answer.body["expires_at"])

@@ -22,9 +22,9 @@ from local_stack.stack import LocalStack
 from tests.integration.api_helpers import ADMIN, stocked_product
 from tests.reliability.support import FIGURES, FULL, FaultControl, check_invariants, describe
 from tests.reservation_support import counts, finished, record, start, waiting_token
-from tests.support import STOREFRONT_KEY, aws_client, http, wait_for
+from tests.support import CHECKOUT_KEY, aws_client, http, wait_for
 
-STOREFRONT = {"x-api-key": STOREFRONT_KEY}
+CHECKOUT = {"x-api-key": CHECKOUT_KEY}
 FINAL = {"FULFILLED", "RELEASED", "EXPIRED", "FAILED"}
 ARM_GRACE = timedelta(seconds=1)
 # The functions' clients make 4 attempts (botocore's `max_attempts: 3` counts the retries): a fault
@@ -47,7 +47,7 @@ class Scenario:
     # -- ways in -------------------------------------------------------------------------------
     def rest_hold(self, rid: str, quantity: int = 2, hold_seconds: int = 30) -> Any:
         body = {"quantity": quantity, "reservationId": rid, "hold_seconds": hold_seconds}
-        return http("POST", f"{self.api}/inventory/{self.product_id}/reserve", body, STOREFRONT)
+        return http("POST", f"{self.api}/inventory/{self.product_id}/reserve", body, CHECKOUT)
 
     def sdk_start(self, rid: str, quantity: int = 2, hold_seconds: int = 1) -> str:
         items = [{"product_id": self.product_id, "quantity": quantity}]
@@ -197,10 +197,10 @@ def test_the_signal_fails_after_the_rest_decision(
         target="aws", service="stepfunctions", action=action, error=error, count=CLIENT_ATTEMPTS
     )
     if decision == "confirm":
-        answer = http("POST", f"{scenario.api}/reservations/{rid}/confirm", None, STOREFRONT)
+        answer = http("POST", f"{scenario.api}/reservations/{rid}/confirm", None, CHECKOUT)
         assert answer.status == 200 and answer.body["status"] == "FULFILLED", answer.text
     else:
-        answer = http("DELETE", f"{scenario.api}/reservations/{rid}", None, STOREFRONT)
+        answer = http("DELETE", f"{scenario.api}/reservations/{rid}", None, CHECKOUT)
         assert answer.status == 204, answer.text
     # Then the execution, never signalled, finds the decision when its timer fires
     assert scenario.ended(rid)["status"] == "SUCCEEDED"
@@ -239,7 +239,7 @@ def _order(order_id: str, product_id: str, quantity: int) -> str:
             "customer_id": "C-1",
             "items": [{"sku": product_id, "quantity": quantity}],
             "timestamp": utc_now().isoformat(),
-            "hold_seconds": 1,
+            "hold_seconds": 4,  # both orders are read while the first is still held
         }
     )
 
@@ -328,9 +328,9 @@ def _decision_write(s: Scenario, rid: str, decision: str) -> None:
         count=s.count,
     )
     if decision == "confirm":
-        s.until_ok(lambda: http("POST", f"{s.api}/reservations/{rid}/confirm", None, STOREFRONT), (200,))
+        s.until_ok(lambda: http("POST", f"{s.api}/reservations/{rid}/confirm", None, CHECKOUT), (200,))
     else:
-        s.until_ok(lambda: http("DELETE", f"{s.api}/reservations/{rid}", None, STOREFRONT), (204,))
+        s.until_ok(lambda: http("DELETE", f"{s.api}/reservations/{rid}", None, CHECKOUT), (204,))
     assert s.ended(rid)["status"] == "SUCCEEDED"
 
 
@@ -347,9 +347,9 @@ def _extend_write(s: Scenario, rid: str) -> None:
         count=s.count,
     )
     s.until_ok(
-        lambda: http("POST", f"{s.api}/reservations/{rid}/extend", {"hold_seconds": 60}, STOREFRONT), (200,)
+        lambda: http("POST", f"{s.api}/reservations/{rid}/extend", {"hold_seconds": 60}, CHECKOUT), (200,)
     )
-    assert http("DELETE", f"{s.api}/reservations/{rid}", None, STOREFRONT).status == 204
+    assert http("DELETE", f"{s.api}/reservations/{rid}", None, CHECKOUT).status == 204
     s.ended(rid)
 
 
@@ -393,7 +393,7 @@ def _sale_write(s: Scenario, rid: str) -> None:
         count=s.count,
     )
     body = {"order_id": rid, "items": [{"product_id": s.product_id, "quantity": 2}]}
-    s.until_ok(lambda: http("POST", f"{s.api}/inventory/fulfill", body, STOREFRONT), (200, 201))
+    s.until_ok(lambda: http("POST", f"{s.api}/inventory/fulfill", body, CHECKOUT), (200, 201))
 
 
 def _adjustment_write(s: Scenario, rid: str) -> None:

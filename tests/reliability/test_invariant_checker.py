@@ -12,7 +12,7 @@ from local_stack.stack import LocalStack
 from tests.integration.api_helpers import stocked_product
 from tests.reliability.support import check_invariants
 from tests.reservation_support import record
-from tests.support import ROOT, STOREFRONT_KEY, http
+from tests.support import CHECKOUT_KEY, ROOT, http
 
 EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:local-ReservationStateMachine:"
 
@@ -33,7 +33,7 @@ def test_the_checker_reports_each_corruption(stack: LocalStack, unique_id: str) 
         "POST",
         f"{stack.api_url}/inventory/{off_by_one}/reserve",
         {"quantity": 2, "reservationId": f"R-{off_by_one}", "hold_seconds": 60},
-        {"x-api-key": STOREFRONT_KEY},
+        {"x-api-key": CHECKOUT_KEY},
     )
     assert held.status == 201, held.text
     # Given nothing is wrong yet

@@ -26,12 +26,12 @@ import pytest
 from tests.integration.api_helpers import stocked_product
 from tests.reliability.restart import check_stack
 from tests.reliability.support import FIGURES, FULL, describe
-from tests.support import ADMIN_KEY, STOREFRONT_KEY, StackProcess, http, wait_for
+from tests.support import ADMIN_KEY, CHECKOUT_KEY, StackProcess, http, wait_for
 
-OPERATIONS = int(os.environ.get("RELIABILITY_OPERATIONS", 10_000 if FULL else 240))
+OPERATIONS = int(os.environ.get("RELIABILITY_OPERATIONS", 10_000 if FULL else 160))
 THREADS = 8
 PRODUCTS = [f"RND-{n}" for n in range(3)]
-STOREFRONT = {"x-api-key": STOREFRONT_KEY}
+CHECKOUT = {"x-api-key": CHECKOUT_KEY}
 ADMIN = {"x-api-key": ADMIN_KEY}
 # Answers a correct service may give to these requests; anything else (a 5xx above all) is a failure.
 ACCEPTED = {
@@ -109,7 +109,7 @@ class Client:
             "reservationId": rid,
             "hold_seconds": hold_seconds or self.rng.randint(2, 6),
         }
-        response = self.call("POST", f"{self.api}/inventory/{product}/reserve", body, STOREFRONT)
+        response = self.call("POST", f"{self.api}/inventory/{product}/reserve", body, CHECKOUT)
         if response.status in (200, 201):
             self.holds.append(rid)
         return response
@@ -125,28 +125,28 @@ class Client:
             "items": [{"product_id": p, "quantity": self.rng.randint(1, 2)} for p in products],
             "hold_seconds": self.rng.randint(2, 6),
         }
-        response = self.call("POST", f"{self.api}/reservations", body, STOREFRONT)
+        response = self.call("POST", f"{self.api}/reservations", body, CHECKOUT)
         if response.status in (200, 201):
             self.holds.append(rid)
         return response
 
     def confirm(self) -> Any:
         rid = self._held()
-        return rid and self.call("POST", f"{self.api}/reservations/{rid}/confirm", None, STOREFRONT)
+        return rid and self.call("POST", f"{self.api}/reservations/{rid}/confirm", None, CHECKOUT)
 
     def release(self) -> Any:
         rid = self._held()
-        return rid and self.call("DELETE", f"{self.api}/reservations/{rid}", None, STOREFRONT)
+        return rid and self.call("DELETE", f"{self.api}/reservations/{rid}", None, CHECKOUT)
 
     def extend(self) -> Any:
         rid = self._held()
         body = {"hold_seconds": self.rng.randint(1, 4)}
-        return rid and self.call("POST", f"{self.api}/reservations/{rid}/extend", body, STOREFRONT)
+        return rid and self.call("POST", f"{self.api}/reservations/{rid}/extend", body, CHECKOUT)
 
     def sell(self) -> Any:
         items = [{"product_id": p, "quantity": 1} for p in self.rng.sample(PRODUCTS, self.rng.randint(1, 2))]
         body = {"order_id": self._id("o"), "items": items}
-        return self.call("POST", f"{self.api}/inventory/fulfill", body, STOREFRONT)
+        return self.call("POST", f"{self.api}/inventory/fulfill", body, CHECKOUT)
 
     def admin_set(self) -> Any:
         product = self.rng.choice(PRODUCTS)
