@@ -88,6 +88,10 @@ def load_demo_catalogue(
     """Stock records, and the catalogue's products when the template has a products table. With a
     ledger, each record is written with its CREATED movement, so its ledger sums to its counts."""
     records = demo_records()
+    # products first: a stock record visible to a client always has its product
+    if products_table is not None:
+        for product in demo_products():
+            products_table.put_item(Item=product_item(product))
     if ledger_table_name is None:
         store = DynamoStockRecordStore(inventory_table)
         for record in records:
@@ -96,7 +100,4 @@ def load_demo_catalogue(
         changes = DynamoStockChanges(inventory_table, ledger_table_name)
         for record in records:
             changes.add_record(record, created(record, "demo catalogue"))
-    if products_table is not None:
-        for product in demo_products():
-            products_table.put_item(Item=product_item(product))
     return len(records)

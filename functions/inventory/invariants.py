@@ -17,11 +17,9 @@ import urllib.request
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import boto3
-
 from inventory.domain.invariants import InvariantReport, check
 from inventory.models import utc_now
-from inventory.store.invariant_sources import DynamoInvariantSources, transition_ids
+from inventory.store.invariant_sources import aws_sources, transition_ids
 
 
 def _get_json(url: str) -> Any:
@@ -41,20 +39,16 @@ def run(
     product_prefix: str | None = None,
     sns_feed_url: str | None = None,
 ) -> InvariantReport:
-    extra: dict[str, Any] = {"region_name": region}
-    if endpoint_url:
-        extra.update(endpoint_url=endpoint_url, aws_access_key_id="local", aws_secret_access_key="local")
-    dynamodb = boto3.resource("dynamodb", **extra)
-
     def published() -> Iterable[str]:
         assert sns_feed_url is not None
         return transition_ids(_get_json(sns_feed_url).get("messages", []))
 
-    sources = DynamoInvariantSources(
-        dynamodb.Table(inventory_table),
-        dynamodb.Table(reservations_table),
-        dynamodb.Table(ledger_table),
-        boto3.client("stepfunctions", **extra),
+    sources = aws_sources(
+        endpoint_url=endpoint_url,
+        region=region,
+        inventory_table=inventory_table,
+        reservations_table=reservations_table,
+        ledger_table=ledger_table,
         product_prefix=product_prefix,
         published=published if sns_feed_url else None,
     )

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
+from datetime import timedelta
 from typing import Any
+
+from inventory.models import parse_iso, utc_now
 
 from local_stack.stack import LocalStack
 from tests.integration.api_helpers import stocked_product
 from tests.reliability.support import check_invariants
 from tests.reservation_support import record
-from tests.support import CHECKOUT_KEY, ROOT, http
+from tests.support import CHECKOUT_KEY, ROOT, http, wait_for
 
 EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:local-ReservationStateMachine:"
 
@@ -64,7 +66,9 @@ def test_the_checker_reports_each_corruption(stack: LocalStack, unique_id: str) 
         },
     )
     assert result.function_error is None, result.payload
-    time.sleep(3.5)  # past the 1 s hold and the checker's tolerance
+    # past the 1 s hold (its expiry rounded up to a whole second) and the checker's 2 s tolerance
+    expires = parse_iso(record(stack.table("ReservationsTable"), f"R-{orphaned}")["expires_at"])
+    wait_for(lambda: utc_now() > expires + timedelta(seconds=2.5), timeout=30, what="the orphan's expiry")
     # Then the checker names each record, the rule it breaks and the evidence
     found = _violations(stack, unique_id)
     key = f"{off_by_one}@main"

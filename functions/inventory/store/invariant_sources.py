@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+import boto3
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
@@ -80,6 +81,31 @@ class DynamoInvariantSources:
 
     def published_transition_ids(self) -> Iterable[str] | None:
         return None if self._published is None else self._published()
+
+
+def aws_sources(
+    *,
+    endpoint_url: str | None,
+    region: str,
+    inventory_table: str,
+    reservations_table: str,
+    ledger_table: str,
+    product_prefix: str | None = None,
+    published: Callable[[], Iterable[str]] | None = None,
+) -> DynamoInvariantSources:
+    """The sources over named tables, with the usual AWS credentials (or any, against an endpoint)."""
+    extra: dict[str, Any] = {"region_name": region}
+    if endpoint_url:
+        extra.update(endpoint_url=endpoint_url, aws_access_key_id="local", aws_secret_access_key="local")
+    dynamodb = boto3.resource("dynamodb", **extra)
+    return DynamoInvariantSources(
+        dynamodb.Table(inventory_table),
+        dynamodb.Table(reservations_table),
+        dynamodb.Table(ledger_table),
+        boto3.client("stepfunctions", **extra),
+        product_prefix=product_prefix,
+        published=published,
+    )
 
 
 def transition_ids(messages: Iterable[dict[str, Any]]) -> list[str]:
