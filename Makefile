@@ -8,13 +8,14 @@ ARGS ?=
 PYTEST_ARGS ?=
 
 .PHONY: help install browser node js-install run test lint format typecheck validate unit integration e2e js-test \
-	bench invoke clean runtime lock build artefact scan frontend publish-frontend
+	bench reliability invoke clean runtime lock build artefact scan frontend publish-frontend
 
 help:
 	@echo "make run      start the whole system locally (REST + pages on :3000, AWS endpoint on :4566)"
 	@echo "make test     lint, type-check, validate the template and run every test"
 	@echo "make invoke   FN=<LogicalId> EVENT=events/<dir>/<file>.json  run one function with a sample event"
 	@echo "make bench    run the benchmarks (prints numbers, asserts nothing about time)"
+	@echo "make reliability  injected faults, random concurrency and fuzzing at length; prints the report"
 	@echo "make build    sam build with the functions' runtime Python; prints the artefact's size"
 	@echo "make lock     re-pin the functions' runtime dependencies from pyproject.toml"
 	@echo "make scan     cfn-lint with AWS's serverless rules and checkov on template.yaml"
@@ -157,6 +158,16 @@ js-test: js-install
 
 bench: install
 	$(BIN)/python -m bench $(ARGS)
+
+# The reliability suite at length (make test runs it bounded): every fault scenario, >= 10,000 random
+# operations, >= 1,000 fuzz cases; the report table is printed and kept in bench/results/reliability.json.
+RELIABILITY_DIR := .local/reliability
+reliability: install
+	@rm -rf $(RELIABILITY_DIR) && mkdir -p $(RELIABILITY_DIR)
+	@RELIABILITY_FULL=1 RELIABILITY_REPORT_DIR=$(RELIABILITY_DIR) $(BIN)/python -m pytest \
+		tests/reliability tests/integration/test_api_fuzz.py -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
+	$(BIN)/python -m tests.reliability.report $(RELIABILITY_DIR) bench/results/reliability.json || rc=1; \
+	exit $$rc
 
 invoke: install
 	$(BIN)/python -m local_stack.invoke $(FN) $(EVENT) $(ARGS)

@@ -31,6 +31,7 @@ from moto.server import DomainDispatcherApplication, create_backend_app
 
 from local_stack import moto_fixes, profiler
 from local_stack.call_counter import CallCounter, item_size, read_units, write_units
+from local_stack.faults import Faults
 from local_stack.lambda_runtime import LambdaRuntime
 
 _INVOKE = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
@@ -169,6 +170,7 @@ class AwsEndpoint:
         # the half-done transaction (or its stream records), or have its own write undone when the
         # transaction is rolled back. DynamoDB requests therefore reach moto one at a time.
         self._dynamodb_lock = threading.Lock()
+        self.faults = runtime.faults = Faults()  # only tests add rules (`/_local/faults`)
 
     def calls(self) -> dict[str, Any]:
         """The counters (`GET /_local/calls`)."""
@@ -183,6 +185,14 @@ class AwsEndpoint:
         path = environ.get("PATH_INFO", "")
         if path.startswith("/_local/"):
             return self._local(path, environ, start_response)
+        if self.faults.active:
+            injected = self.faults.intercept(environ, self._read_body(environ), start_response, self._serve)
+            if injected is not None:
+                return injected
+        return self._serve(environ, start_response)
+
+    def _serve(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
         counted = _UNCOUNTED_ENVIRON not in environ
         match = _INVOKE.match(path)
         if match and environ["REQUEST_METHOD"] == "POST":
@@ -320,6 +330,11 @@ class AwsEndpoint:
             except ValueError:
                 seconds = 5.0
             body = profiler.sample(seconds)
+        elif path.rstrip("/") == "/_local/faults":
+            status, body = self.faults.route(method, self._read_body(environ))
+            data = json.dumps(body).encode()
+            start_response(f"{status} Faults", [("Content-Type", "application/json")])
+            return [data]
         else:
             start_response("404 Not Found", [("Content-Type", "application/json")])
             return [json.dumps({"message": f"no local route {method} {path}"}).encode()]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from inventory.domain.ledger import Counts, MovementKind, new_movement
 from inventory.models import Product, StockRecord, iso, utc_now
-from inventory.store.stock_changes import product_item
+from inventory.store.stock_changes import DynamoStockChanges, product_item
 from inventory.store.stock_records import DynamoStockRecordStore
 
 WAREHOUSES = ("main", "east")
@@ -68,13 +69,35 @@ def demo_products() -> list[Product]:
     return products
 
 
-def load_demo_catalogue(inventory_table: Any, products_table: Any | None = None) -> int:
-    """Stock records, and the catalogue's products when the template has a products table."""
-    store = DynamoStockRecordStore(inventory_table)
+def created(record: StockRecord, reason: str) -> Any:
+    """The ledger's first movement of a record: its creation with its counts."""
+    return new_movement(
+        product_id=record.product_id,
+        warehouse_id=record.warehouse_id,
+        kind=MovementKind.CREATED,
+        actor="demo",
+        reason=reason,
+        before=Counts(stock_count=0, reserved_count=0),
+        after=Counts(stock_count=record.stock_count, reserved_count=record.reserved_count),
+    )
+
+
+def load_demo_catalogue(
+    inventory_table: Any, products_table: Any | None = None, ledger_table_name: str | None = None
+) -> int:
+    """Stock records, and the catalogue's products when the template has a products table. With a
+    ledger, each record is written with its CREATED movement, so its ledger sums to its counts."""
     records = demo_records()
-    for record in records:
-        store.create(record)
+    # products first: a stock record visible to a client always has its product
     if products_table is not None:
         for product in demo_products():
             products_table.put_item(Item=product_item(product))
+    if ledger_table_name is None:
+        store = DynamoStockRecordStore(inventory_table)
+        for record in records:
+            store.create(record)
+    else:
+        changes = DynamoStockChanges(inventory_table, ledger_table_name)
+        for record in records:
+            changes.add_record(record, created(record, "demo catalogue"))
     return len(records)

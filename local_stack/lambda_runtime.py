@@ -20,7 +20,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from local_stack.faults import Faults
 
 from local_stack.runtime_python import worker_python
 
@@ -129,6 +132,7 @@ class LambdaRuntime:
         self.worker_interpreter = interpreter
         if warning:
             self._log_sink("runtime", warning)
+        self.faults: Faults | None = None  # injected by tests only (local_stack/faults.py)
 
     def register(self, spec: FunctionSpec) -> None:
         self._pools[spec.name] = _Pool(spec)
@@ -195,6 +199,11 @@ class LambdaRuntime:
         spec = self.resolve(name_or_arn)
         if spec is None:
             raise KeyError(name_or_arn)
+        if self.faults is not None and self.faults.active:
+            return self.faults.invoke(spec, event, self._run)
+        return self._run(spec, event)
+
+    def _run(self, spec: FunctionSpec, event: Any) -> InvokeResult:
         pool = self._pools[spec.name]
         self.invocations[spec.name] = self.invocations.get(spec.name, 0) + 1
         for listener in self.listeners:

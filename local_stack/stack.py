@@ -84,7 +84,7 @@ class StackOptions:
     frontend_dir: Path | None = ROOT / "frontend"
     schedule_every: float | None = None  # seconds; None = the template's own schedule
     snapshot_every: float = 2.0
-    snapshot_busy_every: float = 30.0
+    snapshot_busy_every: float = 60.0
     log_sink: LogSink | None = None
     run_event_sources: bool = True
 
@@ -143,7 +143,8 @@ class LocalStack:
         if "InventoryTable" not in self.model.tables:
             return 0
         products = self.table("ProductsTable") if "ProductsTable" in self.model.tables else None
-        return load_demo_catalogue(self.table("InventoryTable"), products)
+        ledger = self.model.tables.get("LedgerTable")
+        return load_demo_catalogue(self.table("InventoryTable"), products, ledger)
 
     @classmethod
     def ephemeral(cls, template: Path, state_dir: Path, log_sink: LogSink | None, **extra: Any) -> LocalStack:

@@ -52,3 +52,20 @@ def test_a_rotated_key_is_accepted_and_the_old_one_refused_after_its_grace(tmp_p
 
         # And the same stack process served all of it
         assert stack.process is not None and stack.process.pid == pid and stack.process.poll() is None
+
+
+def test_a_scope_deployed_without_keys_refuses_every_key_until_one_is_added(tmp_path: Path) -> None:
+    args = ("--fresh", "--no-demo", "--parameter", "CheckoutKeyHashes=", "--parameter", "KeyCacheSeconds=1")
+    with StackProcess(tmp_path / "state.json", *args, "--parameter", "AuthorizerCacheSeconds=1") as stack:
+        ssm = aws_client("ssm", stack.aws_url)
+        url = f"{stack.api_url}/reservations/no-such-reservation"
+        # Given no checkout digest was deployed, Then its parameter says so and the local key is refused
+        assert ssm.get_parameter(Name=PARAMETER)["Parameter"]["Value"] == "-"
+        assert http("GET", url, headers={"x-api-key": CHECKOUT_KEY}).status == 401
+        # When a digest is written, Then that key works, with no redeploy
+        ssm.put_parameter(Name=PARAMETER, Value=key_hash(NEW_KEY), Overwrite=True, Type="String")
+        wait_for(
+            lambda: http("GET", url, headers={"x-api-key": NEW_KEY}).status == 404,
+            timeout=20,
+            what="the added key to be accepted",
+        )

@@ -284,10 +284,16 @@ def test_history_errors(api_url: str, path: str, status: int, code: str) -> None
     assert (response.status, response.body["error"]["code"]) == (status, code)
 
 
-def test_demo_stock_without_movements_has_an_empty_history(api_url: str) -> None:
+def test_demo_stock_history_starts_with_its_creation(api_url: str) -> None:
+    # the demo catalogue writes each record with its CREATED movement, so its ledger sums to its counts
     response = http("GET", f"{api_url}/inventory/SKU-NOVEL-SEA/history", headers=ADMIN)
-    assert response.status == 200
-    assert response.body == {"movements": [], "next_token": None}
+    assert response.status == 200 and response.body["next_token"] is None
+    records = http("GET", f"{api_url}/inventory/SKU-NOVEL-SEA", headers=ADMIN).body["warehouses"]
+    created = {m["warehouse_id"]: m for m in response.body["movements"]}
+    assert [m["kind"] for m in response.body["movements"]] == ["CREATED"] * len(records)
+    for record in records:
+        delta = created[record["warehouse_id"]]["delta"]
+        assert (delta["stock_count"], delta["reserved_count"]) == (record["stock_count"], 0)
 
 
 # ---------------------------------------------------------------- list

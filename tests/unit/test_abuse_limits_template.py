@@ -92,6 +92,9 @@ def test_key_digests_live_in_parameters_only_the_authorizer_may_read() -> None:
     for lid in names:
         props = RESOURCES[lid]["Properties"]
         assert RESOURCES[lid]["Type"] == "AWS::SSM::Parameter" and props["Type"] == "String"
+        scope = lid.removesuffix("KeysParameter")
+        # seeded from the deploy parameter; "-" (no key valid) when it was left empty
+        assert props["Value"] == {"Fn::If": [f"Has{scope}Keys", ref(f"{scope}KeyHashes"), "-"]}
     authorizer = RESOURCES["ApiKeyAuthorizerFunction"]["Properties"]
     statements = [s for policy in authorizer["Policies"] for s in policy["Statement"]]
     assert [s["Action"] for s in statements] == [["ssm:GetParameters"]]

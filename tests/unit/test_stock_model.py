@@ -85,3 +85,8 @@ def test_bad_entries_are_skipped_and_named_by_position_only(value: str, problem:
     assert [e.digest for e in entries] == [digest("good")]
     assert len(problems) == 1 and problems[0].startswith("entry 2:") and problem in problems[0]
     assert value not in problems[0]
+
+
+def test_a_scope_without_keys_holds_a_dash_and_accepts_none() -> None:
+    assert parse_digests("-") == ((), [])
+    assert ring(checkout="-").scope_for("anything", NOW) is None

@@ -10,7 +10,8 @@ Three scopes, each a superset of the one before:
 
 Each scope's digests are one comma-separated value in the parameter store, read at run time, so a
 key is rotated without a redeploy: an entry is `<sha256 hex>` or `<sha256 hex>@<ISO 8601 time>`,
-the second form refused from that time on (the old key's grace while clients move to the new one).
+the second form refused from that time on (the old key's grace while clients move to the new one);
+`-` alone means no key of that scope is valid.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from enum import StrEnum
 from inventory.models import parse_iso
 
 _SHA256_HEX_LENGTH = 64
+NO_KEYS = "-"  # the value of a scope with no valid key (a parameter-store value cannot be empty)
 _HEX = frozenset("0123456789abcdef")
 
 
@@ -59,7 +61,7 @@ def parse_digests(value: str) -> tuple[tuple[KeyDigest, ...], list[str]]:
     entries: list[KeyDigest] = []
     problems: list[str] = []
     for position, raw in enumerate(part.strip() for part in value.split(",")):
-        if not raw:
+        if not raw or raw == NO_KEYS:
             continue
         hex_part, _, until_part = raw.partition("@")
         hex_part = hex_part.strip().lower()

@@ -73,6 +73,24 @@ def reservation_from_item(item: dict[str, Any]) -> Reservation:
     return Reservation.model_validate(from_item(item))
 
 
+# Answers to a single-item write that mean "try again", never the caller's mistake.
+_TRANSIENT_ERRORS = {
+    "ThrottlingException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "TransactionConflictException",
+    "InternalServerError",
+}
+
+
+def _transient_or_raise(error: ClientError) -> None:
+    """Throttling or a conflict with a transaction on a single-item write is transient (the REST
+    layer answers 503 SERVICE_BUSY, the workflow retries TransientStoreError); anything else is not."""
+    code = error.response["Error"]["Code"]
+    if code in _TRANSIENT_ERRORS:
+        raise TransientStoreError(code) from error
+
+
 def _cancellation_codes(error: ClientError) -> list[str]:
     reasons = error.response.get("CancellationReasons") or []
     return [str(reason.get("Code") or "None") for reason in reasons]
@@ -221,12 +239,7 @@ class DynamoReservationStore:
                 if any(c in _RETRYABLE for c in codes):
                     raise TransientStoreError(f"transaction cancelled: {codes}") from error
                 return codes
-            if code in (
-                "ThrottlingException",
-                "ProvisionedThroughputExceededException",
-                "InternalServerError",
-            ):
-                raise TransientStoreError(code) from error
+            _transient_or_raise(error)
             raise
         return None
 
@@ -336,6 +349,7 @@ class DynamoReservationStore:
             )
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                _transient_or_raise(error)
                 raise
             return self.get(reservation.reservation_id) or reservation
         return reservation
@@ -361,6 +375,7 @@ class DynamoReservationStore:
             )["Attributes"]
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                _transient_or_raise(error)
                 raise
             raise self._not_held(reservation_id) from error
         return reservation_from_item(item)
@@ -395,6 +410,7 @@ class DynamoReservationStore:
             )["Attributes"]
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                _transient_or_raise(error)
                 raise
             raise self._not_held(reservation.reservation_id) from error
         return reservation_from_item(item)

@@ -28,6 +28,14 @@ def product_item(product: Product) -> dict[str, Any]:
     return item
 
 
+_THROTTLED = {
+    "ThrottlingException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+}
+
+
 def _cancellation_codes(error: ClientError) -> list[str]:
     return [str(r.get("Code") or "None") for r in error.response.get("CancellationReasons", [])]
 
@@ -42,7 +50,13 @@ class DynamoStockChanges:
         self._products = products_table_name
 
     def _transact(self, actions: list[dict[str, Any]]) -> None:
-        self._client.transact_write_items(TransactItems=actions)
+        try:
+            self._client.transact_write_items(TransactItems=actions)
+        except ClientError as exc:
+            # throttling that outlasted the client's retries: the caller may repeat (503 SERVICE_BUSY)
+            if exc.response["Error"]["Code"] in _THROTTLED:
+                raise TransientStoreError(exc.response["Error"]["Code"]) from exc
+            raise
 
     def replace(self, before: StockRecord, after: StockRecord, movement: Movement) -> None:
         names = {
