@@ -64,6 +64,7 @@ def _armed_in_snapshot(state: Path, rid: str) -> bool:
         return False  # being replaced
     return any(
         item.get("reservation_id", {}).get("S") == rid
+        and item.get("status", {}).get("S") == "HELD"
         and "task_token" in item
         and "unarmed_shard" not in item
         for items in tables.values()
