@@ -24,7 +24,13 @@ def function_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def stack(function_log: Path) -> Iterator[LocalStack]:
+def shop_port() -> int:
+    """Where the browser tests serve the demo shop: its origin is allowed by the stack's CORS."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def stack(function_log: Path, shop_port: int) -> Iterator[LocalStack]:
     port, aws_port = free_port(), free_port()
     handle = function_log.open("a", encoding="utf-8")
 
@@ -37,7 +43,9 @@ def stack(function_log: Path) -> Iterator[LocalStack]:
         template=template,
         port=port,
         aws_port=aws_port,
-        parameter_overrides=local_parameters(template, api_url=f"http://127.0.0.1:{port}"),
+        parameter_overrides=local_parameters(
+            template, api_url=f"http://127.0.0.1:{port}", other_origins=(f"http://127.0.0.1:{shop_port}",)
+        ),
         log_sink=sink,
         schedule_every=None,
     )
