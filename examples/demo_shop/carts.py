@@ -38,9 +38,9 @@ class Inventory(Protocol):
 class CartError(Exception):
     """A shopper's request the cart refuses: shaped like the inventory service's errors."""
 
-    def __init__(self, status: int, code: str, message: str, **details: Any) -> None:
+    def __init__(self, http_status: int, code: str, message: str, **details: Any) -> None:
         super().__init__(message)
-        self.status, self.code, self.message, self.details = status, code, message, details
+        self.status, self.code, self.message, self.details = http_status, code, message, details
 
 
 @dataclass

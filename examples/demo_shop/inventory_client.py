@@ -93,7 +93,8 @@ def _error_from(status: int, raw: bytes) -> InventoryError:
         body = None
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict):
-        details = error.get("details") if isinstance(error.get("details"), dict) else {}
+        found = error.get("details")
+        details: dict[str, Any] = found if isinstance(found, dict) else {}
         return InventoryError(
             status, str(error.get("code") or f"HTTP_{status}"), str(error.get("message") or ""), details
         )
