@@ -202,11 +202,6 @@ export class ApiClient {
     });
   }
 
-  /** One reservation with its timeline (what happened and why). */
-  async getReservation(reservationId, { signal } = {}) {
-    return this.request("GET", `/reservations/${segment(reservationId, "reservationId")}`, { signal });
-  }
-
   /** Releases a hold; the reason is kept on the reservation. */
   async releaseReservation(reservationId, { reason, signal } = {}) {
     return this.request("DELETE", `/reservations/${segment(reservationId, "reservationId")}`, {

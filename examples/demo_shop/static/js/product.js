@@ -71,4 +71,8 @@ document.getElementById("cart-form").addEventListener("submit", async (event) =>
 
 showProduct();
 shop.cart().then(showCart, () => {});
+// Back on the tab: the hold may have ended meanwhile (expired, or released by the shop's staff).
+document.addEventListener("visibilitychange", () => {
+  if (!document.hidden) shop.cart().then(showCart, () => {});
+});
 document.body.dataset.ready = "true";
