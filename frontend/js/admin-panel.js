@@ -450,7 +450,6 @@ function browseRow(r) {
             {
               type: "button",
               className: "button button--small",
-              ariaLabel: `What is holding ${r.product_id}?`,
               onclick: () => openHolds(r.product_id),
             },
             "What is holding it?",

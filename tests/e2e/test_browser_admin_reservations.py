@@ -62,11 +62,11 @@ def test_admin_sees_the_shoppers_hold_its_timeline_and_releases_it(
     screenshot(page, "admin-reservations")
     # Releasing needs a reason, which the panel asks for before sending anything
     page.get_by_role("button", name="Release hold").click()
-    expect(page.get_by_label("Reason for releasing")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Why release this hold")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#release-reason-error")).to_contain_text("Reason is required")
     assert totals(api_url, unique_id) == (6, 2, 4)
     # When the admin releases it with a reason
-    page.get_by_label("Reason for releasing").fill("stuck cart")
+    page.get_by_label("Why release this hold").fill("stuck cart")
     page.get_by_role("button", name="Release hold").click()
     # Then it leaves the open holds, the closed list says why, and the stock table shows the units back
     expect(page.locator("#reservations-message")).to_contain_text("Released cart-")
@@ -130,7 +130,8 @@ def test_what_is_holding_a_low_product_from_the_sorted_list(
     expect(page.get_by_label("Category")).to_have_value(category)
     assert [rows.nth(i).get_attribute("data-product") for i in range(3)] == list(reversed(products))
     # When the admin asks what is holding the low product
-    page.get_by_role("button", name=f"What is holding {unique_id}-B?").click()
+    low = page.locator(f"#browse-table tbody tr[data-product='{unique_id}-B']")
+    low.get_by_role("button", name="What is holding it?").click()
     # Then its holds are shown and focused: 3 units held over REST by the shopper's cart
     expect(page.locator("#view-product-id")).to_have_text(f"{unique_id}-B")
     expect(page.locator("#reservations-summary")).to_contain_text("3 units held by 1 open hold (REST 3)")
