@@ -92,6 +92,7 @@ class StackProcess:
             "local_stack",
             "--fresh",
             "--no-demo",
+            "--no-shop",
             "--quiet",
             "--port",
             str(self.port),

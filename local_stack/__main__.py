@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+from local_stack.demo_shop import DemoShop
 from local_stack.stack import (
     DEFAULT_ADMIN_KEY,
     DEFAULT_CHECKOUT_KEY,
@@ -50,6 +51,13 @@ def main(argv: list[str] | None = None) -> int:
         help="run every scheduled function this often (seconds) instead of its schedule",
     )
     parser.add_argument("--quiet", action="store_true", help="do not echo function logs")
+    parser.add_argument(
+        "--shop-port",
+        type=int,
+        default=int(os.environ.get("SHOP_PORT", 3100)),
+        help="port of the demo shop (examples/demo_shop)",
+    )
+    parser.add_argument("--no-shop", action="store_true", help="do not start the demo shop")
     parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
     parser.add_argument(
         "--parameter",
@@ -73,7 +81,15 @@ def main(argv: list[str] | None = None) -> int:
         if not args.quiet:
             print(f"[{function}] {line}", file=sys.stderr, flush=True)
 
-    overrides = local_parameters(args.template, admin_key, storefront_key, api_url, checkout_key)
+    shop_url = f"http://{args.host}:{args.shop_port}"
+    overrides = local_parameters(
+        args.template,
+        admin_key,
+        storefront_key,
+        api_url,
+        checkout_key,
+        other_origins=() if args.no_shop else (shop_url,),
+    )
     for item in args.parameter:
         key, _, value = item.partition("=")
         overrides[key] = value
@@ -101,18 +117,23 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
     stack.start()
+    shop = DemoShop(args.host, args.shop_port, stack.api_url, checkout_key, storefront_key, quiet=args.quiet)
     try:
         assert stack.model is not None
         if first_start and not args.no_demo and not args.fresh:
             count = stack.load_demo_catalogue()
             stack.save()
             logging.getLogger("local_stack").info("loaded the demo catalogue: %d stock records", count)
+        shop_line = "  Demo shop            : not started"
+        if not args.no_shop and shop.start():
+            shop_line = f"  Demo shop            : {shop.url}/  (cart and checkout hold real stock)"
         print(
             "\n".join(
                 [
                     "",
                     "Checkout inventory is running locally.",
                     f"  REST API + web pages : {stack.api_url}  (admin: {stack.api_url}/admin-panel.html)",
+                    shop_line,
                     f"  AWS endpoint (moto)  : {stack.aws_url}  (region {options.region}, any credentials)",
                     f"  Admin API key        : {admin_key}",
                     f"  Storefront API key   : {storefront_key}  (public: product pages)",
@@ -133,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         print("Stopping (saving data)...", flush=True)
         started = time.monotonic()
+        shop.stop()
         stack.stop()
         print(f"Stopped in {time.monotonic() - started:.1f} s; data saved to {args.state_file}", flush=True)
     return 0

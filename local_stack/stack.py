@@ -55,14 +55,16 @@ def local_parameters(
     storefront_key: str = DEFAULT_STOREFRONT_KEY,
     api_url: str = "http://127.0.0.1:3000",
     checkout_key: str = DEFAULT_CHECKOUT_KEY,
+    other_origins: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """Template parameters for a local stack: hashes of the local keys, CORS for the local pages, and
-    the local bounds (1 s minimum hold, 4 workers per public function) where the template declares them."""
+    """Template parameters for a local stack: hashes of the local keys, CORS for the local pages (and
+    `other_origins`, such as the demo shop's), and the local bounds (1 s minimum hold, 4 workers per
+    public function) where the template declares them."""
     wanted: dict[str, Any] = {
         "AdminKeyHashes": key_hash(admin_key),
         "StorefrontKeyHashes": key_hash(storefront_key),
         "CheckoutKeyHashes": key_hash(checkout_key),
-        "CorsAllowedOrigins": api_url,
+        "CorsAllowedOrigins": ",".join((api_url, *other_origins)),
         "MinHoldSeconds": 1,
         # each function's reserved concurrency is its local worker processes: a laptop's few
         "PublicFunctionConcurrency": 4,

@@ -18,9 +18,9 @@ from tests.support import ADMIN_KEY, CHECKOUT_KEY, ROOT, STOREFRONT_KEY, aws_cli
 
 
 @pytest.fixture(scope="session")
-def shop_port() -> int:
-    """A shop's own web server (another origin) that the stack's API lets call it, as a deployment
-    lists the shop's origins in CorsAllowedOrigins (tests/e2e/test_browser_widget_bundle.py)."""
+def widget_shop_port() -> int:
+    """A shop's own web server embedding the widget bundle (another origin), which the stack's API
+    lets call it as a deployment lists the shop's origins (tests/e2e/test_browser_widget_bundle.py)."""
     return free_port()
 
 
@@ -31,7 +31,13 @@ def function_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def stack(function_log: Path, shop_port: int) -> Iterator[LocalStack]:
+def shop_port() -> int:
+    """Where the browser tests serve the demo shop: its origin is allowed by the stack's CORS."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def stack(function_log: Path, shop_port: int, widget_shop_port: int) -> Iterator[LocalStack]:
     port, aws_port = free_port(), free_port()
     handle = function_log.open("a", encoding="utf-8")
 
@@ -44,10 +50,11 @@ def stack(function_log: Path, shop_port: int) -> Iterator[LocalStack]:
         template=template,
         port=port,
         aws_port=aws_port,
-        parameter_overrides={
-            **local_parameters(template, api_url=f"http://127.0.0.1:{port}"),
-            "CorsAllowedOrigins": f"http://127.0.0.1:{port},http://127.0.0.1:{shop_port}",
-        },
+        parameter_overrides=local_parameters(
+            template,
+            api_url=f"http://127.0.0.1:{port}",
+            other_origins=(f"http://127.0.0.1:{shop_port}", f"http://127.0.0.1:{widget_shop_port}"),
+        ),
         log_sink=sink,
         schedule_every=None,
     )

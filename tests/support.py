@@ -84,7 +84,7 @@ class StackProcess:
     """`python -m local_stack` (what `make run` starts) as a child process on free ports."""
 
     def __init__(self, state_file: Path, *args: str, env: dict[str, str] | None = None) -> None:
-        self.port, self.aws_port = free_port(), free_port()
+        self.port, self.aws_port, self.shop_port = free_port(), free_port(), free_port()
         self.state_file = state_file
         self.args = args
         self.env = env or {}
@@ -99,6 +99,10 @@ class StackProcess:
     def aws_url(self) -> str:
         return f"http://127.0.0.1:{self.aws_port}"
 
+    @property
+    def shop_url(self) -> str:
+        return f"http://127.0.0.1:{self.shop_port}"
+
     def start(self, timeout: float = 60) -> StackProcess:
         command = [
             sys.executable,
@@ -108,6 +112,8 @@ class StackProcess:
             str(self.port),
             "--aws-port",
             str(self.aws_port),
+            "--shop-port",
+            str(self.shop_port),
             "--state-file",
             str(self.state_file),
             "--quiet",

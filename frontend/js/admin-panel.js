@@ -1,9 +1,11 @@
 // The admin panel: find a product's stock, set or adjust it safely, read its history, browse stock
 // by category/status, and watch low-stock alerts. Every call goes through api-client.js.
 
+import { ReservationsView } from "./admin-reservations.js";
 import { AlertFeed } from "./alert-feed.js";
 import { ApiClient, apiBaseFromPage } from "./api-client.js";
 import { adminMessage } from "./error-messages.js";
+import { queryFromState, sortRecords, stateFromQuery, toggleSort } from "./list-state.js";
 import {
   badge,
   clearFieldErrors,
@@ -30,6 +32,18 @@ function storedKey() {
 
 const api = new ApiClient({ baseUrl: apiBaseFromPage(document), apiKey: storedKey() });
 const alertFeed = new AlertFeed($("alert-feed"), { client: api, onSelectProduct: openProduct });
+
+const reservations = new ReservationsView($("reservations"), {
+  client: api,
+  // A released hold gives its units back: the stock table shows them at once.
+  onReleased: () => shown && loadProduct(shown.productId, { quiet: true }).catch(() => {}),
+});
+// The list's filters, its sort and the shown product, as kept in the page address.
+const listState = stateFromQuery(window.location.search);
+
+function keepInAddress() {
+  history.replaceState(null, "", `${window.location.pathname}${queryFromState(listState)}`);
+}
 
 /** What the shown product looks like now: {productId, view, records: Map<warehouse_id, StockRecord>}. */
 let shown = null;
@@ -194,7 +208,11 @@ $("search-form").addEventListener("submit", async (event) => {
   say(box, `Loading ${productId}…`, "info");
   if (!shown || shown.productId !== productId) resetHistory();
   try {
-    await loadProduct(productId);
+    if (await loadProduct(productId)) {
+      listState.product = productId;
+      keepInAddress();
+      await reservations.load(productId);
+    }
   } catch (error) {
     $("product-view").hidden = true;
     shown = null;
@@ -202,11 +220,24 @@ $("search-form").addEventListener("submit", async (event) => {
   }
 });
 
-/** Shows a product picked elsewhere on the page (browse list, alert feed). */
-function openProduct(productId) {
+/** Shows a product picked elsewhere on the page (browse list, alert feed); `section` is where to go. */
+function openProduct(productId, section = "product-section") {
   $("search-product").value = productId;
   $("search-form").requestSubmit();
-  $("product-section").scrollIntoView({ behavior: "smooth" });
+  $(section).scrollIntoView({ behavior: "smooth" });
+}
+
+/** The "what is holding my stock" view of a product: its holds, focused once they are listed. */
+function openHolds(productId) {
+  const heading = $("reservations-heading");
+  const listed = new MutationObserver(() => {
+    if (shown && shown.productId === productId && !$("product-view").hidden) {
+      listed.disconnect();
+      heading.focus();
+    }
+  });
+  listed.observe($("reservations-summary"), { childList: true, characterData: true, subtree: true });
+  openProduct(productId, "reservations");
 }
 
 $("edit-warehouse").addEventListener("change", () => {
@@ -410,7 +441,41 @@ function browseRow(r) {
     el("td", { className: "num" }, r.available),
     el("td", { className: "num" }, r.threshold_level),
     el("td", {}, badge(r.status)),
+    el(
+      "td",
+      {},
+      r.status !== "IN_STOCK" || r.reserved_count > 0
+        ? el(
+            "button",
+            {
+              type: "button",
+              className: "button button--small",
+              onclick: () => openHolds(r.product_id),
+            },
+            "What is holding it?",
+          )
+        : null,
+    ),
   );
+}
+
+let browseRecords = [];
+
+function renderBrowse() {
+  const sorted = sortRecords(browseRecords, listState.sort);
+  $("browse-table").tBodies[0].replaceChildren(...sorted.map(browseRow));
+  for (const th of $("browse-table").querySelectorAll("th[data-sort-key]")) {
+    const active = listState.sort.key === th.dataset.sortKey;
+    th.setAttribute("aria-sort", active ? (listState.sort.descending ? "descending" : "ascending") : "none");
+  }
+}
+
+for (const button of document.querySelectorAll("#browse-table .sort-button")) {
+  button.addEventListener("click", () => {
+    listState.sort = toggleSort(listState.sort, button.dataset.sort);
+    keepInAddress();
+    renderBrowse();
+  });
 }
 
 async function loadBrowse({ more = false } = {}) {
@@ -420,9 +485,8 @@ async function loadBrowse({ more = false } = {}) {
     const nextToken = more ? browseQuery.nextToken : undefined;
     const page = await api.listInventory({ ...browseQuery, limit: 25, nextToken });
     const body = $("browse-table").tBodies[0];
-    const rows = (page.items || []).map(browseRow);
-    if (more) body.append(...rows);
-    else body.replaceChildren(...rows);
+    browseRecords = more ? [...browseRecords, ...(page.items || [])] : page.items || [];
+    renderBrowse();
     browseQuery.nextToken = page.next_token || null;
     $("browse-table").hidden = body.rows.length === 0;
     $("browse-more").hidden = !browseQuery.nextToken;
@@ -457,6 +521,8 @@ $("browse-form").addEventListener("submit", (event) => {
     return;
   }
   browseQuery = { category, status: $("browse-status").value, warehouseId, nextToken: null };
+  Object.assign(listState, { category, status: browseQuery.status, warehouseId });
+  keepInAddress();
   loadBrowse();
 });
 $("browse-more").addEventListener("click", () => loadBrowse({ more: true }));
@@ -464,4 +530,15 @@ $("browse-more").addEventListener("click", () => loadBrowse({ more: true }));
 // -- start --------------------------------------------------------------------------------------
 showKeyState();
 alertFeed.start();
+// A link or a reload shows the same list and product the address names.
+$("browse-category").value = listState.category;
+$("browse-status").value = listState.status;
+$("browse-warehouse").value = listState.warehouseId;
+if (api.apiKey && (listState.category || listState.status || listState.warehouseId || listState.sort.key)) {
+  $("browse-form").requestSubmit();
+}
+if (api.apiKey && listState.product) {
+  $("search-product").value = listState.product;
+  $("search-form").requestSubmit();
+}
 document.body.dataset.ready = "true";

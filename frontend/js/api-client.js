@@ -194,6 +194,22 @@ export class ApiClient {
     });
   }
 
+  /** A product's open holds (`state: "open"`) or recently closed ones (`"closed"`), newest first. */
+  async listProductReservations(productId, { state, limit, nextToken, signal } = {}) {
+    return this.request("GET", `/inventory/${segment(productId, "product_id")}/reservations`, {
+      query: { state, limit, next_token: nextToken },
+      signal,
+    });
+  }
+
+  /** Releases a hold; the reason is kept on the reservation. */
+  async releaseReservation(reservationId, { reason, signal } = {}) {
+    return this.request("DELETE", `/reservations/${segment(reservationId, "reservationId")}`, {
+      query: { reason },
+      signal,
+    });
+  }
+
   async checkAvailability(items, { signal } = {}) {
     return this.request("POST", "/inventory/check", { body: { items }, signal });
   }

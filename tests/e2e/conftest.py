@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from examples.demo_shop.server import ShopConfig, ShopServer
 from local_stack.cfn import load_template
-from tests.support import ROOT
+from local_stack.stack import LocalStack
+from tests.support import CHECKOUT_KEY, ROOT, STOREFRONT_KEY
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -72,3 +74,39 @@ def page(browser: Browser) -> Iterator[Page]:
     yield opened
     context.close()
     assert errors == [], f"uncaught errors in the page: {errors}"
+
+
+# -- the demo shop and screenshots ---------------------------------------------------------------
+ARTIFACTS = ROOT / "tests" / "artifacts"  # git-ignored; CI keeps it as the run's artefacts
+
+
+@pytest.fixture
+def screenshot() -> Callable[[Page, str], Path]:
+    """Saves a full-page screenshot as tests/artifacts/screenshots/<name>.png."""
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def take(page: Page, name: str) -> Path:
+        target = folder / f"{name}.png"
+        page.screenshot(path=str(target), full_page=True)
+        return target
+
+    return take
+
+
+@pytest.fixture
+def demo_shop(stack: LocalStack, shop_port: int) -> Iterator[Callable[..., ShopServer]]:
+    """Starts the demo shop's server against the test stack (on the port its CORS allows)."""
+    started: list[ShopServer] = []
+
+    def start(hold_seconds: int = 300) -> ShopServer:
+        config = ShopConfig(stack.api_url, CHECKOUT_KEY, STOREFRONT_KEY, hold_seconds)
+        server = ShopServer(("127.0.0.1", shop_port), config)
+        server.serve_in_thread()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.shutdown()
+        server.server_close()

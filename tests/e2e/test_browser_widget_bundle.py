@@ -66,8 +66,8 @@ class Shop:
 
 
 @pytest.fixture(scope="module")
-def shop(shop_port: int, stack: LocalStack) -> Iterator[Shop]:
-    running = Shop(shop_port, stack.api_url)
+def shop(widget_shop_port: int, stack: LocalStack) -> Iterator[Shop]:
+    running = Shop(widget_shop_port, stack.api_url)
     yield running
     running.server.shutdown()
     running.server.server_close()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import STOREFRONT_KEY, StackProcess, aws_client, http
+from tests.support import STOREFRONT_KEY, StackProcess, aws_client, http, wait_for
 
 pytestmark = pytest.mark.e2e
 DEMO_PRODUCT = "SKU-MUG-CERAMIC"
@@ -70,3 +70,32 @@ def test_keys_can_be_overridden_by_environment(tmp_path: Path) -> None:
         url = f"{proc.api_url}/inventory/{DEMO_PRODUCT}"
         assert http("GET", url, headers={"x-api-key": "my-own-key"}).status == 200
         assert http("GET", url, headers={"x-api-key": STOREFRONT_KEY}).status == 401
+
+
+def test_make_run_starts_the_demo_shop_with_the_checkout_key_on_its_side(tmp_path: Path) -> None:
+    # Given the system started as `make run` starts it
+    with StackProcess(tmp_path / "state.json") as running:
+        shop = running.shop_url
+
+        def shop_up() -> bool:
+            try:
+                return http("GET", f"{shop}/api/health", timeout=2).status == 200
+            except OSError:
+                return False
+
+        wait_for(shop_up, 30, interval=0.2, what="the demo shop to answer")
+        # Then the shop serves its pages, filled with the storefront key and the API's address only
+        page = http("GET", f"{shop}/product.html?product={DEMO_PRODUCT}")
+        assert page.status == 200 and STOREFRONT_KEY in page.text and running.api_url in page.text
+        assert "local-checkout-key" not in page.text
+        # And a cart line placed through the shop is a real hold in the service
+        added = http("POST", f"{shop}/api/cart/lines", {"sku": DEMO_PRODUCT, "quantity": 1})
+        assert added.status == 200, added.text
+        hold = added.body["cart"]["hold"]
+        assert hold["status"] == "HELD" and hold["reservation_id"].startswith("cart-")
+        cookie = added.headers["set-cookie"].split(";", 1)[0]
+        removed = http("DELETE", f"{shop}/api/cart/lines/{DEMO_PRODUCT}", headers={"Cookie": cookie})
+        assert removed.status == 200 and removed.body["cart"]["hold"] is None
+        assert running.stop() == 0
+    # And the banner printed where the shop is
+    assert f"Demo shop            : {shop}/" in running.output

@@ -40,6 +40,7 @@ ROUTES: list[tuple[str, str, str, Any, str | None, int]] = [
         404,
     ),
     ("GET", "/inventory/{productId}/history", f"/inventory/{NONE}/history", None, "admin", 404),
+    ("GET", "/inventory/{productId}/reservations", f"/inventory/{NONE}/reservations", None, "admin", 404),
     ("GET", "/openapi.json", "/openapi.json", None, None, 200),
     ("GET", "/docs", "/docs", None, None, 200),
     ("GET", "/alerts", "/alerts", None, "admin", 200),

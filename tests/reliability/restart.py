@@ -55,6 +55,23 @@ def _sweep(local: StackProcess) -> dict[str, Any]:
     return result
 
 
+def _armed_in_snapshot(state: Path, rid: str) -> bool:
+    if not state.exists():
+        return False
+    try:
+        tables = json.loads(state.read_text(encoding="utf-8"))["tables"]
+    except (ValueError, KeyError):
+        return False  # being replaced
+    return any(
+        item.get("reservation_id", {}).get("S") == rid
+        and item.get("status", {}).get("S") == "HELD"
+        and "task_token" in item
+        and "unarmed_shard" not in item
+        for items in tables.values()
+        for item in items
+    )
+
+
 def killed_mid_hold(tmp_path: Path, unique_id: str) -> None:
     state = tmp_path / "state.json"
     rid = f"K-{unique_id}"
@@ -64,15 +81,13 @@ def killed_mid_hold(tmp_path: Path, unique_id: str) -> None:
         answer = http(
             "POST",
             f"{first.api_url}/inventory/{unique_id}/reserve",
-            {"quantity": 3, "reservationId": rid, "hold_seconds": 4},
+            {"quantity": 3, "reservationId": rid, "hold_seconds": 10},
             {"x-api-key": CHECKOUT_KEY},
         )
         assert answer.status == 201, answer.text
         expires = parse_iso(answer.body["expires_at"])
-        # the hold is in the saved data once the writes paused
-        wait_for(
-            lambda: state.exists() and rid in state.read_text(), timeout=30, what="a snapshot with the hold"
-        )
+        # the hold, its timer armed (so no sweeper re-arms it after the restart), is in the saved data
+        wait_for(lambda: _armed_in_snapshot(state, rid), timeout=60, what="a snapshot with the armed hold")
     finally:
         assert first.process is not None
         first.process.send_signal(signal.SIGKILL)

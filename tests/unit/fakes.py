@@ -136,6 +136,47 @@ class FakeLedger:
         return LedgerPage(movements=page, next_token=page[-1].movement_id if more and page else None)
 
 
+class FakeProductReservations:
+    """The product's ledger partition queried newest first and filtered by kind, one page at a time
+    (`Limit` counts before the filter, as DynamoDB's does), and a batch read of reservations."""
+
+    def __init__(self, tables: Tables) -> None:
+        self.tables = tables
+        self.pages_read = 0
+
+    def movements(
+        self,
+        product_id: str,
+        kinds: frozenset[MovementKind],
+        limit: int,
+        since: str | None = None,
+        start_after: str | None = None,
+    ) -> LedgerPage:
+        self.pages_read += 1
+        ordered = sorted(
+            (
+                m
+                for m in self.tables.ledger
+                if m.product_id == product_id and (since is None or m.movement_id >= since)
+            ),
+            key=lambda m: m.movement_id,
+            reverse=True,
+        )
+        if start_after is not None:
+            ordered = [m for m in ordered if m.movement_id < start_after]
+        read = ordered[:limit]
+        more = len(ordered) > limit
+        return LedgerPage(
+            movements=[m for m in read if m.kind in kinds],
+            next_token=read[-1].movement_id if more and read else None,
+        )
+
+    def reservations(self, reservation_ids: list[str]) -> dict[str, Reservation]:
+        return {
+            rid: self.tables.reservations[rid] for rid in reservation_ids if rid in self.tables.reservations
+        }
+
+
 class FakeReservationStore:
     """The reservation store's transactions, applied all or nothing under the same conditions."""
 

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from inventory.domain.ledger import MovementKind
+from inventory.domain.ledger import LedgerPage, MovementKind
 from inventory.domain.reservation_models import (
     Reservation,
     ReservationInput,
@@ -55,6 +55,24 @@ class ReservationStore(Protocol):
     def set_reserved(
         self, item: dict[str, Any], reserved_count: int, reason: str, public_held: int = 0
     ) -> bool: ...
+
+
+class ProductReservationReader(Protocol):
+    """Reads the holds on one product by key: its ledger partition, then the reservations it names."""
+
+    def movements(
+        self,
+        product_id: str,
+        kinds: frozenset[MovementKind],
+        limit: int,
+        since: str | None = None,
+        start_after: str | None = None,
+    ) -> LedgerPage:
+        """Movements of these kinds, newest first, `since` a movement id (inclusive lower bound);
+        a page may hold fewer than `limit` (the kind is filtered after the key query)."""
+        ...
+
+    def reservations(self, reservation_ids: list[str]) -> dict[str, Reservation]: ...
 
 
 def existing(store: ReservationStore, reservation_id: str) -> Reservation:
