@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import fnmatch
 import json
+import logging
 import mimetypes
 import re
 import threading
@@ -26,6 +27,8 @@ from local_stack.aws_endpoint import SnsFeed
 from local_stack.cfn import ACCOUNT_ID
 from local_stack.lambda_runtime import LambdaRuntime
 from local_stack.provision import ApiRoute, Authorizer, RestApi, StackModel
+
+log = logging.getLogger("local_stack")
 
 _DEFAULT_GATEWAY_MESSAGES = {
     "UNAUTHORIZED": (401, "Unauthorized"),
@@ -101,7 +104,14 @@ class RestApiGateway:
     # -- WSGI ------------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
-        response = self.dispatch(request)
+        try:
+            response = self.dispatch(request)
+        except Exception:
+            # A failure of the gateway itself (a sandbox that could not start, say) answers like
+            # API Gateway's own 500, in JSON, never werkzeug's HTML page.
+            log.exception("the local gateway failed on %s %s", request.method, request.path)
+            api = next(iter(self.model.apis.values()), None)
+            response = self._gateway_response(api, "DEFAULT_5XX", request)
         return response(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:

@@ -96,3 +96,23 @@ def test_allowed_origin_gets_cors_headers_on_the_response(
         headers={**storefront_headers, "Origin": "https://evil.example"},
     )
     assert "access-control-allow-origin" not in other.headers
+
+
+def test_a_failure_of_the_gateway_itself_is_a_json_500(
+    api_url: str, storefront_headers: dict[str, str], stack: Any, unique_id: str, monkeypatch: Any
+) -> None:
+    # Given a sandbox that cannot be started for one product's reads
+    invoke = stack.runtime.invoke
+
+    def failing(function: str, event: Any, *args: Any, **kwargs: Any) -> Any:
+        if unique_id in str((event or {}).get("path", "")):
+            raise OSError("cannot start the sandbox")
+        return invoke(function, event, *args, **kwargs)
+
+    monkeypatch.setattr(stack.runtime, "invoke", failing)
+    # When that product is read
+    response = http("GET", f"{api_url}/inventory/{unique_id}", headers=storefront_headers)
+    # Then the answer is API Gateway's 500 in JSON, and the next request is served as usual
+    assert response.status == 500
+    assert isinstance(response.body, dict) and response.body != {}
+    assert http("GET", f"{api_url}/inventory/SKU-MUG-CERAMIC", headers=storefront_headers).status == 200
