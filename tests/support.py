@@ -88,8 +88,10 @@ class StackProcess:
         self.state_file = state_file
         self.args = args
         self.env = env or {}
-        self.process: subprocess.Popen[str] | None = None
-        self.output = ""
+        self.process: subprocess.Popen[bytes] | None = None
+        # The stack's output goes to a file: a pipe nobody reads fills after 64 KiB and then blocks
+        # whichever of the stack's threads writes next (holding the logging lock).
+        self.log_file = state_file.parent / f"stack-{self.port}.log"
 
     @property
     def api_url(self) -> str:
@@ -119,22 +121,17 @@ class StackProcess:
             "--quiet",
             *self.args,
         ]
-        self.process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env={**os.environ, **self.env},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        with self.log_file.open("wb") as log:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT
+            )
         wait_for(self._ready, timeout, interval=0.2, what="the local stack to answer")
         return self
 
     def _ready(self) -> bool:
         assert self.process is not None
         if self.process.poll() is not None:
-            out = self.process.stdout.read() if self.process.stdout else ""
-            raise AssertionError(f"local stack exited with {self.process.returncode}:\n{out}")
+            raise AssertionError(f"local stack exited with {self.process.returncode}:\n{self.output}")
         try:
             return http("GET", f"{self.api_url}/_local/health", timeout=2).status == 200
         except OSError:
@@ -150,8 +147,15 @@ class StackProcess:
             time.sleep(1)
             self.process.kill()
             code = self.process.wait()
-        self.output = self.process.stdout.read() if self.process.stdout else ""
         return code
+
+    @property
+    def output(self) -> str:
+        """Everything the stack has printed so far."""
+        try:
+            return self.log_file.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return ""
 
     def __enter__(self) -> StackProcess:
         return self.start()

@@ -204,7 +204,8 @@ def test_random_operations_keep_every_invariant(own_stack: StackProcess) -> None
     answers = sum((c.answers for c in clients), Counter())
     print(f"{OPERATIONS} operations in {elapsed:.0f} s: {dict(sorted(answers.items()))}")
     unexpected = [u for c in clients for u in c.unexpected]
-    assert not unexpected, f"seed {seed}: {unexpected[:10]}"
+    tail = own_stack.output[-4000:]
+    assert not unexpected, f"seed {seed}: {unexpected[:10]}\nthe stack's last output:\n{tail}"
     assert not errors, f"seed {seed}: {errors[0]!r}"
 
     # When every hold has ended (extensions keep a hold at most a few seconds past the last request)
