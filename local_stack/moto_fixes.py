@@ -26,7 +26,9 @@ Found by profiling a local stack under reservation load (200 lifecycles: 1,211 `
 - `drop_finished_worker_threads`: the interpreter appends every worker thread it starts to a
   module-level `TMP_THREADS` list, which keeps each finished execution's frames alive.
 - `reuse_executor_clients`: the interpreter builds a new boto3 client (and connection pool, and
-  TLS context) for every Lambda or service task; clients are now made once per region and service.
+  TLS context) for every Lambda or service task; clients are now made once per region and service,
+  and hand their requests to the app serving the endpoint in the same process when there is one
+  (`local_stack/in_process.py`), instead of a loopback HTTP round trip.
 - `cache_backend_lookup`: the server lists moto's package directory (`os.listdir` + `isdir` on ~200
   entries) under a global lock on every request to find the backend for a host.
 - `wait_until_timestamp`: a `Wait` with `Timestamp`/`TimestampPath` truncated the timestamp to the
@@ -489,8 +491,10 @@ def _executor_client(region: str, service: str, intercepted: bool, port: int) ->
     from botocore.config import Config
     from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
 
+    from local_stack import in_process
+
     kwargs: dict[str, Any] = {} if intercepted else {"endpoint_url": f"http://localhost:{port}"}
-    return boto3.client(  # type: ignore[call-overload]
+    client = boto3.client(  # type: ignore[call-overload]
         aws_access_key_id="ak",
         region_name=region,
         service_name=service,
@@ -504,6 +508,8 @@ def _executor_client(region: str, service: str, intercepted: bool, port: int) ->
         ),
         **kwargs,
     )
+    # The interpreter runs in the process serving its endpoint: no loopback round trip per task.
+    return client if intercepted else in_process.attach(client, port)
 
 
 def reuse_executor_clients() -> None:

@@ -78,6 +78,7 @@ _IDLE_FRAMES = frozenset(
         ("lambda_runtime.py", "_pump_logs"),
         ("thread.py", "_worker"),
         ("profiler.py", "sample"),
+        ("moto_fixes.py", "starter"),  # parked in SimpleQueue.get, which is C
     }
 )
 

@@ -22,7 +22,7 @@ import boto3
 from botocore.config import Config
 from werkzeug.serving import BaseWSGIServer
 
-from local_stack import http_server, persistence
+from local_stack import http_server, in_process, persistence
 from local_stack.aws_endpoint import UNCOUNTED_HEADER, AwsEndpoint, SnsFeed
 from local_stack.cfn import load_template
 from local_stack.demo_data import load_demo_catalogue
@@ -119,6 +119,7 @@ class LocalStack:
             aws_secret_access_key="local",
             config=Config(retries={"max_attempts": 2, "mode": "standard"}),
         )
+        in_process.attach(client, self.options.aws_port)
         if not counted:
 
             def mark(request: Any, **_: Any) -> None:
@@ -203,6 +204,7 @@ class LocalStack:
         self.runtime = LambdaRuntime(self.function_environment(), opts.log_sink)
         self.endpoint = AwsEndpoint(self.runtime, self.feed, opts.region)
         self._serve(self.endpoint, opts.aws_port, "aws-endpoint")
+        in_process.serve(opts.aws_port, self.endpoint)  # the stack's own AWS calls skip loopback
         self._configure_moto()
 
         overrides = dict(opts.parameter_overrides)
@@ -300,6 +302,7 @@ class LocalStack:
         """Stops within a few seconds: pollers get a shared deadline, the data is saved once, and
         the servers are shut down together."""
         self._stop.set()
+        in_process.forget(self.options.aws_port)
         if self.pollers:
             self.pollers.stop(timeout=2.0)
         if self.options.state_file is not None:

@@ -1,0 +1,44 @@
+"""The stack's sampling profiler names what keeps a CPU busy, never a thread parked in a wait."""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+from local_stack import profiler
+from local_stack.stack import LocalStack
+
+
+def test_parked_execution_starters_are_idle(stack: LocalStack) -> None:
+    # Given the running stack's execution starter threads, parked until an execution starts
+    starters = {
+        t.ident
+        for t in threading.enumerate()
+        if t.name.startswith("moto-execution-starter") and t.ident is not None
+    }
+    assert starters
+    frames = sys._current_frames()
+    # Then each counts as idle (its wait is in C: no Python frame below it shows one)
+    assert all(profiler._idle(frames[ident]) for ident in starters)
+
+
+def test_a_spinning_thread_is_the_top_cost(stack: LocalStack) -> None:
+    # Given a thread that keeps a CPU busy in a function of its own
+    stop = threading.Event()
+
+    def spin_for_the_profiler() -> None:
+        while not stop.is_set():
+            sum(range(1000))
+
+    spinner = threading.Thread(target=spin_for_the_profiler, daemon=True)
+    spinner.start()
+    try:
+        # When the stack's threads are sampled
+        summary = profiler.sample(0.5)
+    finally:
+        stop.set()
+        spinner.join(timeout=5)
+    # Then the spinner leads, and idle threads (the starters among them) are counted apart
+    assert summary["top"][0]["function"] == "test_profiler.py:spin_for_the_profiler"
+    assert summary["idle_samples"] > summary["ticks"]
+    assert not [t for t in summary["top"] if t["function"].endswith(":starter")]
