@@ -2,6 +2,9 @@
 
 Each lifecycle is a hold followed by a confirm (even numbers) or a release (odd ones). The stack's
 memory is the RSS of its process and every Lambda worker process it started, sampled once a second.
+Its growth per lifecycle counts each sandbox started during the run from its size once its cold
+start is done: a pool reaching a new peak of concurrency adds a footprint bounded by the pool's
+size, not growth per lifecycle. The whole tree's growth, new sandboxes included, is printed too.
 The Ctrl-C exit time of this stack is added by the runner when it stops it.
 """
 
@@ -13,6 +16,7 @@ from typing import Any
 
 from bench import reservation_calls as calls
 from bench.load import attempts
+from bench.process_memory import TreeMemory
 from bench.scenario import Context
 from bench.seeding import create_product
 from bench.stats import figures_table
@@ -35,13 +39,19 @@ def slope(points: list[tuple[float, float]]) -> float | None:
     return sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
 
 
-def _rss_by_block(samples: list[tuple[int, int]], block: int) -> list[float]:
-    """The first memory sample taken once each block of lifecycles was done."""
+def _by_block(samples: list[tuple[int, int]], block: int) -> list[float]:
+    """The first memory sample (MiB) taken once each block of lifecycles was done."""
     shown: list[float] = []
-    for done, rss in samples:
+    for done, value in samples:
         if done >= block * (len(shown) + 1):
-            shown.append(round(rss / MIB, 1))
+            shown.append(round(value / MIB, 1))
     return shown
+
+
+def _growth_per_lifecycle(samples: list[tuple[int, int]], block: int) -> float | None:
+    """MiB per lifecycle after the first block (warm-up: pools filling, caches) as a fitted slope."""
+    found = slope([(float(done), value / MIB) for done, value in samples if done >= block])
+    return round(found, 4) if found is not None else None
 
 
 def run(ctx: Context) -> dict[str, Any]:
@@ -59,7 +69,10 @@ def run(ctx: Context) -> dict[str, Any]:
     durations: list[tuple[float, float]] = []  # (finished at, ms) per good lifecycle
     failures: list[str] = []
     lock = threading.Lock()
-    samples: list[tuple[int, int]] = []  # (lifecycles done, stack RSS)
+    tree: list[tuple[int, int]] = []  # (lifecycles done, RSS of the stack and its sandboxes)
+    growth: list[tuple[int, int]] = []  # (lifecycles done, the same apart from new sandboxes)
+    own: list[tuple[int, int]] = []  # (lifecycles done, RSS of the stack process alone)
+    memory = TreeMemory(ctx.stack.pid)
     stop_sampling = threading.Event()
     guard_tripped = threading.Event()
 
@@ -78,13 +91,16 @@ def run(ctx: Context) -> dict[str, Any]:
 
     def sample() -> None:
         while not stop_sampling.wait(1.0):
-            rss = ctx.stack.rss_bytes()
+            rss, grown, stack_only = memory.sample()
             with lock:
-                samples.append((len(durations), rss))
+                tree.append((len(durations), rss))
+                growth.append((len(durations), grown))
+                own.append((len(durations), stack_only))
             if rss > MEMORY_GUARD_BYTES:
                 guard_tripped.set()
 
-    start_rss = ctx.stack.rss_bytes()
+    start_rss = memory.sample()[0]
+    processes_at_start = memory.processes
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     load = attempts(total, CLIENTS, ctx.deadline - 10, lifecycle)
@@ -96,9 +112,6 @@ def run(ctx: Context) -> dict[str, Any]:
     blocks = [sum(ordered[i : i + block]) / block for i in range(0, len(ordered) - block + 1, block)]
     # One block has nothing to compare with: first and last stay unknown rather than equal.
     first, last = (blocks[0], blocks[-1]) if len(blocks) >= 2 else (None, None)
-    # Growth after the first block: warm-up (worker pools filling, caches) is not a leak.
-    steady = [(float(done), rss / MIB) for done, rss in samples if done >= block]
-    growth = slope(steady)
     figures: dict[str, Any] = {
         "lifecycles_asked": total,
         "lifecycles_done": len(durations),
@@ -112,18 +125,26 @@ def run(ctx: Context) -> dict[str, Any]:
         "block_means_ms": [round(b, 1) for b in blocks],
         "rss_start_mib": round(start_rss / MIB, 1),
         "rss_end_mib": round(end_rss / MIB, 1),
-        "rss_growth_mib_per_lifecycle": round(growth, 4) if growth is not None else None,
-        "rss_mib_by_block": _rss_by_block(samples, block),
+        "rss_growth_mib_per_lifecycle": _growth_per_lifecycle(growth, block),
+        "tree_rss_growth_mib_per_lifecycle": _growth_per_lifecycle(tree, block),
+        "stack_process_growth_mib_per_lifecycle": _growth_per_lifecycle(own, block),
+        "processes_at_start": processes_at_start,
+        "sandboxes_started": memory.started,
+        "rss_mib_by_block": _by_block(tree, block),
+        "growth_mib_by_block": _by_block(growth, block),
+        "stack_process_mib_by_block": _by_block(own, block),
         "memory_guard_tripped": guard_tripped.is_set(),
     }
     if failures or load.errors:
         figures["first_failure"] = (failures + load.errors)[0]
-    shown = {k: v for k, v in figures.items() if k not in ("block_means_ms", "rss_mib_by_block")}
+    shown = {k: v for k, v in figures.items() if not k.endswith(("_by_block", "block_means_ms"))}
     print(figures_table(f"soak: {len(durations)} lifecycles (confirm / release alternating)", shown))
     print(f"time per lifecycle, per {block}: " + " ".join(f"{b:.0f}" for b in blocks) + " ms")
-    print(
-        f"stack memory, per {block}:      "
-        + " ".join(f"{m:.0f}" for m in figures["rss_mib_by_block"])
-        + " MiB"
-    )
+    for label, key in (
+        ("stack memory", "rss_mib_by_block"),
+        ("growth (no new sandboxes)", "growth_mib_by_block"),
+        ("stack process alone", "stack_process_mib_by_block"),
+    ):
+        values = " ".join(f"{m:.0f}" for m in figures[key])
+        print(f"{f'{label}, per {block}:':<34}{values} MiB")
     return figures

@@ -1,0 +1,68 @@
+"""The soak's memory figure: a process tree's growth, apart from the processes started meanwhile."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from bench.process_memory import TreeMemory
+
+MIB = 1024 * 1024
+# A parent that, on each line read, starts a child holding 40 MiB or makes that child take 30 more.
+PARENT = textwrap.dedent(
+    """
+    import subprocess, sys
+    CHILD = "import sys\\nheld = [bytearray(40 << 20)]\\nprint('ready', flush=True)\\n" \\
+        "for _ in sys.stdin:\\n    held.append(bytearray(30 << 20)); print('grown', flush=True)\\n"
+    child = None
+    for line in sys.stdin:
+        if child is None:
+            child = subprocess.Popen([sys.executable, "-c", CHILD], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+            child.stdout.readline()
+        else:
+            child.stdin.write("grow\\n"); child.stdin.flush(); child.stdout.readline()
+        print("done", flush=True)
+    """
+)
+
+
+@pytest.fixture
+def parent() -> Iterator[subprocess.Popen[str]]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", PARENT], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    yield process
+    process.kill()
+    process.wait()
+
+
+def _ask(process: subprocess.Popen[str]) -> None:
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write("go\n")
+    process.stdin.flush()
+    assert process.stdout.readline().strip() == "done"
+
+
+def test_a_new_process_adds_its_growth_not_its_footprint(parent: subprocess.Popen[str]) -> None:
+    # Given a tree's memory sampled before it starts a child holding 40 MiB
+    memory = TreeMemory(parent.pid, settle=2)
+    tree_before, growth_before, _ = memory.sample()
+    _ask(parent)
+    time.sleep(0.1)
+    # When the child has been seen long enough to count as started
+    tree, growth, _ = memory.sample()
+    tree, growth, _ = memory.sample()
+    # Then the tree is 40 MiB larger, but its growth has not moved
+    assert tree - tree_before > 35 * MIB
+    assert abs(growth - growth_before) < 5 * MIB
+    assert memory.started == 1 and memory.processes == 2
+    # And when the child itself grows by 30 MiB, that is growth
+    _ask(parent)
+    _tree, growth_after, _ = memory.sample()
+    assert 25 * MIB < growth_after - growth < 35 * MIB
