@@ -41,6 +41,8 @@ Found by profiling a local stack under reservation load (200 lifecycles: 1,211 `
   counting every message in it, so sending got slower the fuller the queue.
 - `encode_plain_results_directly`: item operations, stream reads and execution starts skip moto's
   model-driven serializer; their results are already in wire form.
+- `list_handler_methods_once`: every request listed its handler class's methods with
+  `inspect.getmembers` to check that the action has one; the list is kept per class.
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ def apply_all() -> None:
     pass_task_failure_cause()
     compute_queue_attributes_on_demand()
     encode_plain_results_directly()
+    list_handler_methods_once()
 
 
 # -- instance tracking ---------------------------------------------------------------------------
@@ -509,7 +512,10 @@ def _executor_client(region: str, service: str, intercepted: bool, port: int) ->
         **kwargs,
     )
     # The interpreter runs in the process serving its endpoint: no loopback round trip per task.
-    return client if intercepted else in_process.attach(client, port)
+    if intercepted:
+        return client
+    in_process.attach(client, port)
+    return in_process.LambdaInvoker(client, port) if service == "lambda" else client
 
 
 def reuse_executor_clients() -> None:
@@ -678,31 +684,62 @@ def count_state_transitions() -> None:
 
 
 # -- parsing once ---------------------------------------------------------------------------------
-ASL_TREES_CACHED = 64
+ASL_PROGRAMS_CACHED = 64
 EXECUTION_STARTERS = 16
 JSON_PATHS_CACHED = 4096
 
 
+def _fix_heap_keys(component: Any, seen: set[int] | None = None) -> None:
+    """Gives every component of a program its `heap_key` now: moto draws it lazily on first use,
+    and two executions drawing it at once could each keep state (a retry's attempt count, say)
+    under a different key."""
+    from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+
+    seen = set() if seen is None else seen
+    if id(component) in seen:
+        return
+    seen.add(id(component))
+    if isinstance(component, EvalComponent):
+        _ = component.heap_key
+    values = component.values() if isinstance(component, dict) else component
+    if isinstance(values, list | tuple | set | frozenset) or isinstance(component, dict):
+        for value in values:
+            _fix_heap_keys(value, seen)
+    elif hasattr(component, "__dict__") and type(component).__module__.startswith("moto.stepfunctions"):
+        for value in vars(component).values():
+            _fix_heap_keys(value, seen)
+
+
 def parse_state_machines_once() -> None:
-    """moto parses the state machine's definition with ANTLR for every execution it starts (tens of
-    milliseconds of pure Python each: most of the local stack's CPU under load). The parse tree
-    depends on the definition text alone and is only read afterwards, so it is kept per
-    definition; each execution still gets its own evaluation components from it."""
+    """moto parses the state machine's definition with ANTLR and builds its program (the tree of
+    evaluation components) again for every execution it starts: tens of milliseconds of pure
+    Python each, most of the local stack's CPU under load. Both depend on the definition text
+    alone, and the components keep no execution's state (that lives in the execution's
+    environment, keyed by each component's `heap_key`; Map iterations already evaluate one
+    program from many threads at once), so the program is built once per definition. A `Pass`
+    state's literal `Result` is handed out as a copy, so no execution can change another's."""
     if not _once("parse_state_machines_once"):
         return
+    import copy
+
+    from moto.stepfunctions.parser.asl.component.state.state_pass.result import Result
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
-    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
-    @functools.lru_cache(maxsize=ASL_TREES_CACHED)
-    def tree_of(definition: str) -> Any:
-        return AmazonStateLanguageParser.parse(definition)[1]  # raises on a syntax error, as before
+    @functools.lru_cache(maxsize=ASL_PROGRAMS_CACHED)
+    def program_of(definition: str) -> Any:
+        program = AmazonStateLanguageParser.parse(definition)[0]  # raises on a syntax error, as before
+        _fix_heap_keys(program)
+        return program
 
     def entrypoint(self: ExecutionWorker) -> Any:
-        tree = tree_of(self._evaluation_details.state_machine_details.definition)
-        return Preprocessor().visit(tree)
+        return program_of(self._evaluation_details.state_machine_details.definition)
+
+    def result_copy(self: Result, env: Any) -> None:
+        env.stack.append(copy.deepcopy(self.result_obj))
 
     ExecutionWorker._get_evaluation_entrypoint = entrypoint  # type: ignore[method-assign]
+    Result._eval_body = result_copy  # type: ignore[method-assign]
 
 
 def compile_json_paths_once() -> None:
@@ -893,3 +930,13 @@ def encode_plain_results_directly() -> None:
         return original(self, context)
 
     ActionResult.execute_result = execute_result  # type: ignore[method-assign]
+
+
+def list_handler_methods_once() -> None:
+    """A response class's methods are fixed once moto (and these fixes) are imported."""
+    if not _once("list_handler_methods_once"):
+        return
+    from moto.core import responses, utils
+
+    listed = functools.lru_cache(maxsize=None)(utils.method_names_from_class)
+    responses.method_names_from_class = listed

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import boto3
 import pytest
 from botocore.config import Config
-from botocore.exceptions import EndpointConnectionError
+from botocore.exceptions import ClientError, EndpointConnectionError
 
 from local_stack import in_process, moto_fixes
 from local_stack.stack import LocalStack, free_port
@@ -111,3 +112,42 @@ def test_the_stacks_own_clients_run_in_process(stack: LocalStack, monkeypatch: A
     # When it lists the tables, then it gets the template's tables all the same
     names = client.list_tables()["TableNames"]
     assert stack.table("InventoryTable").name in names
+
+
+def _error_of(call: Any) -> dict[str, Any]:
+    with pytest.raises(ClientError) as raised:
+        call()
+    response = raised.value.response
+    return {
+        "code": response["Error"]["Code"],
+        "message": response["Error"]["Message"],
+        "status": response["ResponseMetadata"]["HTTPStatusCode"],
+    }
+
+
+def test_the_interpreters_invoke_errors_are_botocores(stack: LocalStack) -> None:
+    # Given the interpreter's Lambda client and a botocore client over the port (neither retrying)
+    direct = moto_fixes._executor_client("us-east-1", "lambda", False, stack.options.aws_port)
+    over_http = _client("lambda", stack.options.aws_port)
+    assert stack.endpoint is not None
+    # When each invokes a function that does not exist
+    missing = [
+        _error_of(lambda c=c: c.invoke(FunctionName="no-such-function", Payload=b"{}"))
+        for c in (direct, over_http)
+    ]
+    # Then both raise the same error
+    assert missing[0] == missing[1] and missing[0]["status"] == 404
+    # And when Lambda throttles the call (an injected fault), both raise it the same way
+    function = stack.runtime.resolve("ReserveTaskFunction") if stack.runtime else None
+    assert function is not None
+    rule = {"target": "aws", "service": "lambda", "action": "Invoke", "status": 429, "match": "throttle-me"}
+    throttled = []
+    for client in (direct, over_http):
+        stack.endpoint.faults.add({**rule, "error": "TooManyRequestsException"})
+        invoke = partial(client.invoke, FunctionName=function.arn, Payload=b'{"throttle-me": 1}')
+        throttled.append(_error_of(invoke))
+    stack.endpoint.faults.clear()
+    assert [{**t, "message": t["message"].split()[:2]} for t in throttled] == [
+        {"code": "TooManyRequestsException", "message": ["injected", "fault"], "status": 429}
+    ] * 2
+    assert throttled[0]["code"] == "TooManyRequestsException" and throttled[0]["status"] == 429

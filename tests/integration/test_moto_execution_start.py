@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -36,7 +37,7 @@ def _run(sfn: Any, machine: str, value: int) -> dict[str, Any]:
     return wait_for(done, timeout=20, what=f"{arn} to finish")
 
 
-def test_executions_of_one_definition_share_its_parse_and_keep_their_own_state(
+def test_executions_of_one_definition_share_its_program_and_keep_their_own_state(
     stack: LocalStack, aws: Any
 ) -> None:
     # Given a state machine, and the parse cache as it is now
@@ -44,14 +45,55 @@ def test_executions_of_one_definition_share_its_parse_and_keep_their_own_state(
     machine = sfn.create_state_machine(
         name=f"parse-{uuid.uuid4().hex[:8]}", definition=json.dumps(PASS_THROUGH), roleArn=ROLE
     )["stateMachineArn"]
-    tree_of = ExecutionWorker._get_evaluation_entrypoint.__closure__  # the patched entrypoint's cache
-    assert tree_of is not None, "the entrypoint is the local stack's (parse once)"
+    program_of = ExecutionWorker._get_evaluation_entrypoint.__closure__  # the patched entrypoint's cache
+    assert program_of is not None, "the entrypoint is the local stack's (build once)"
     # When it runs three times with different inputs
     results = [_run(sfn, machine, n) for n in (1, 2, 3)]
-    # Then each execution computed its own output from one parsed definition
+    # Then each execution computed its own output from one built program
     assert [json.loads(r["output"])["out"]["copied"] for r in results] == [1, 2, 3]
-    cache = next(cell.cell_contents for cell in tree_of if hasattr(cell.cell_contents, "cache_info"))
+    cache = next(cell.cell_contents for cell in program_of if hasattr(cell.cell_contents, "cache_info"))
     assert cache.cache_info().misses >= 1 and cache.cache_info().hits >= 2
+
+
+RETRIED = {
+    "StartAt": "Fail",
+    "States": {
+        "Fail": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "no-such-function", "Payload": {"n.$": "$.value"}},
+            "Retry": [
+                {"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "MaxAttempts": 2, "BackoffRate": 1}
+            ],
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Literal"}],
+            "End": True,
+        },
+        "Literal": {"Type": "Pass", "Result": {"seen": []}, "ResultPath": "$.literal", "End": True},
+    },
+}
+
+
+def _attempts(sfn: Any, arn: str) -> int:
+    events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    return sum(1 for e in events if e["type"] == "TaskScheduled")
+
+
+def test_concurrent_executions_of_one_program_keep_their_own_retries_and_literals(
+    stack: LocalStack, aws: Any
+) -> None:
+    # Given a definition whose task always fails, is retried twice, then caught into a literal Result
+    sfn = aws("stepfunctions")
+    machine = sfn.create_state_machine(
+        name=f"retry-{uuid.uuid4().hex[:8]}", definition=json.dumps(RETRIED), roleArn=ROLE
+    )["stateMachineArn"]
+    # When four executions run it at the same time
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda n: _run(sfn, machine, n), range(4)))
+    # Then each made exactly its own three attempts (its retry count was never another's)
+    assert [r["status"] for r in results] == ["SUCCEEDED"] * 4
+    assert [_attempts(sfn, r["executionArn"]) for r in results] == [3, 3, 3, 3]
+    # and each got the literal as written
+    assert all(json.loads(r["output"])["literal"] == {"seen": []} for r in results)
 
 
 def test_json_paths_are_compiled_once_per_text() -> None:

@@ -219,3 +219,16 @@ def test_sending_reads_one_attribute_not_every_message() -> None:
         "Policy",
         "ContentBasedDeduplication",
     ]
+
+
+def test_handler_methods_are_listed_once_per_class(aws: Any) -> None:
+    from moto.core import responses, utils
+    from moto.dynamodb.responses import DynamoHandler
+
+    # Given the list moto checks an action against, as the fix keeps it
+    listed = responses.method_names_from_class
+    assert listed(DynamoHandler) == utils.method_names_from_class(DynamoHandler)
+    hits = listed.cache_info().hits  # type: ignore[attr-defined]
+    # When a request reaches a handler, then the list comes from the cache
+    aws("dynamodb").list_tables(Limit=1)
+    assert listed.cache_info().hits > hits  # type: ignore[attr-defined]
