@@ -42,7 +42,7 @@ _IDLE_FUNCTIONS = frozenset(
 _IDLE_FILES = ("threading.py", "selectors.py", "socket.py", "socketserver.py", "queue.py", "subprocess.py")
 
 # (label, substring of a frame's file path); the innermost matching frame names the centre.
-_CENTRES = (
+CENTRES = (
     ("moto dynamodb", f"moto{os.sep}dynamodb"),
     ("moto stepfunctions", f"moto{os.sep}stepfunctions"),
     ("moto sqs", f"moto{os.sep}sqs"),
@@ -142,7 +142,7 @@ def _run(seconds: float, hz: float, top: int, result: dict[str, Any]) -> None:
                     total_counts[label] += 1
                 if centre is None:
                     path = current.f_code.co_filename
-                    centre = next((name for name, part in _CENTRES if part in path), None)
+                    centre = next((name for name, part in CENTRES if part in path), None)
                 current = current.f_back
             centres[centre or "other"] += 1
             del current

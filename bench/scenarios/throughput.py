@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from bench import gil_profile
 from bench import reservation_calls as calls
 from bench.load import for_duration
 from bench.local_endpoints import profile
@@ -47,10 +48,20 @@ def _level(ctx: Context, skus: list[str], clients: int, seconds: float, tag: str
     }
 
 
+def _sample(ctx: Context, seconds: float) -> dict[str, Any] | None:
+    """py-spy on the GIL holder when it may attach; else the stack's own sampler of every thread."""
+    found = gil_profile.record(ctx.stack.pid, seconds)
+    if found is None:
+        found = profile(ctx.stack.aws_url, seconds)
+        if found is not None:
+            found["tool"] = "/_local/profile (every thread, GIL waits included)"
+    return found
+
+
 def _profiled(ctx: Context, skus: list[str], clients: int, seconds: float) -> dict[str, Any] | None:
     found: dict[str, Any] = {}
     sampler = threading.Thread(
-        target=lambda: found.update(profile=profile(ctx.stack.aws_url, max(seconds - 2, 1))), daemon=True
+        target=lambda: found.update(profile=_sample(ctx, max(seconds - 2, 1))), daemon=True
     )
     sampler.start()
     _level(ctx, skus, clients, seconds, "profiled")
@@ -104,7 +115,8 @@ def run(ctx: Context) -> dict[str, Any]:
     else:
         print(
             table(
-                f"top costs while {best['clients']} clients reserve ({found.get('samples')} samples)",
+                f"top costs while {best['clients']} clients reserve "
+                f"({found.get('samples')} samples, {found.get('tool')})",
                 ["function", "self share", "total share"],
                 [[t.get("function"), t.get("self_share"), t.get("total_share")] for t in top],
             )
@@ -117,6 +129,7 @@ def run(ctx: Context) -> dict[str, Any]:
         "best_attempts_per_s": best["attempts_per_s"],
         "profile": {
             "available": found is not None,
+            "tool": (found or {}).get("tool"),
             "samples": (found or {}).get("samples"),
             "top": top,
             "cost_centres": centres,
