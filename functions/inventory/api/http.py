@@ -175,46 +175,26 @@ def make_resolver(settings: ApiSettings) -> APIGatewayRestResolver:
                 return refusal
         return json_response(404, error_body("NOT_FOUND", "no such resource"))
 
-    @app.exception_handler(json.JSONDecodeError)
-    def _malformed_json(_error: json.JSONDecodeError) -> Response:
+    def _unreadable_body(problem: str) -> Response:
+        """A body that never reached validation: refused as the scope requires, else a 400 naming it."""
         if (refusal := _scope_refusal(app)) is not None:
             return refusal
-        return json_response(
-            400,
-            error_body(
-                "VALIDATION_FAILED",
-                "body: is not valid JSON",
-                {"fields": [{"field": "body", "problem": "is not valid JSON"}]},
-            ),
-        )
+        fields = [{"field": "body", "problem": problem}]
+        return json_response(400, error_body("VALIDATION_FAILED", f"body: {problem}", {"fields": fields}))
+
+    @app.exception_handler(json.JSONDecodeError)
+    def _malformed_json(_error: json.JSONDecodeError) -> Response:
+        return _unreadable_body("is not valid JSON")
 
     @app.exception_handler(RecursionError)
     def _too_deep(_error: RecursionError) -> Response:
         # json.loads gives up on a body nested thousands of levels deep
-        if (refusal := _scope_refusal(app)) is not None:
-            return refusal
-        return json_response(
-            400,
-            error_body(
-                "VALIDATION_FAILED",
-                "body: is nested too deeply",
-                {"fields": [{"field": "body", "problem": "is nested too deeply"}]},
-            ),
-        )
+        return _unreadable_body("is nested too deeply")
 
     @app.exception_handler(UnicodeDecodeError)
     def _not_text(_error: UnicodeDecodeError) -> Response:
-        if (refusal := _scope_refusal(app)) is not None:
-            return refusal
         # A binary body arrives base64-encoded; decoding it as the JSON text it should be fails here.
-        return json_response(
-            400,
-            error_body(
-                "VALIDATION_FAILED",
-                "body: is not UTF-8 JSON",
-                {"fields": [{"field": "body", "problem": "is not UTF-8 JSON"}]},
-            ),
-        )
+        return _unreadable_body("is not UTF-8 JSON")
 
     return app
 
