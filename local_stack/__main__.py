@@ -50,7 +50,11 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="run every scheduled function this often (seconds) instead of its schedule",
     )
-    parser.add_argument("--quiet", action="store_true", help="do not echo function logs")
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="do not echo function logs or published SNS messages (GET /_local/sns lists them)",
+    )
     parser.add_argument(
         "--shop-port",
         type=int,
@@ -104,13 +108,14 @@ def main(argv: list[str] | None = None) -> int:
         log_sink=echo,
     )
     stack = LocalStack(options)
-    stack.feed.listeners.append(
-        lambda m: print(
-            f"[sns] {m['topic_arn'].rsplit(':', 1)[-1]}: {m.get('subject') or ''} {m['message'][:500]}",
-            file=sys.stderr,
-            flush=True,
+    if not args.quiet:  # a printed line per message costs the stack a write under load
+        stack.feed.listeners.append(
+            lambda m: print(
+                f"[sns] {m['topic_arn'].rsplit(':', 1)[-1]}: {m.get('subject') or ''} {m['message'][:500]}",
+                file=sys.stderr,
+                flush=True,
+            )
         )
-    )
     # `kill -USR1 <pid>` prints every thread's stack: the way to see what a stuck local stack is doing.
     faulthandler.register(signal.SIGUSR1, all_threads=True)
     stopped = threading.Event()

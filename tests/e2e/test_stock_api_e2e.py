@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import ADMIN_KEY, STOREFRONT_KEY, StackProcess, http
+from tests.support import ADMIN_KEY, STOREFRONT_KEY, StackProcess, http, wait_for
 
 pytestmark = pytest.mark.e2e
 ADMIN = {"x-api-key": ADMIN_KEY}
@@ -65,6 +65,14 @@ def test_an_admin_stocks_a_new_product_and_a_shopper_sees_it(tmp_path: Path) -> 
             "PUT", f"{api}/inventory/SKU-E2E-1", {"stock_count": 1, "expected_version": 2}, headers=ADMIN
         )
         assert (stale.status, stale.body["error"]["details"]["current"]["version"]) == (409, 3)
+        # And the stack, started --quiet, kept its published messages to itself: listed, not printed
+        published = wait_for(
+            lambda: http("GET", f"{api}/_local/sns").body["messages"] or None,
+            timeout=20,
+            what="the low-stock alert to be published",
+        )
+        assert any("SKU-E2E-1" in m["message"] for m in published)
+        assert "[sns]" not in stack.output
 
 
 def test_admin_operations_and_docs_over_http(tmp_path: Path) -> None:
