@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,6 +27,7 @@ log = logging.getLogger("local_stack")
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 SHARD_LIST_EVERY_S = 10.0
+STREAM_POLL_S = 0.25
 
 
 def _cron_field_matches(spec: str, value: int) -> bool:
@@ -74,6 +76,36 @@ def next_fire(expression: str, after: datetime) -> datetime:
             candidate += timedelta(minutes=1)
         raise ValueError(f"cron never fires within a year: {expression}")
     raise ValueError(f"unsupported schedule expression: {expression}")
+
+
+@dataclass
+class StreamBatch:
+    """The records a stream poller has read from one shard and not yet handed to the function."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    since: float = 0.0  # when the first of them was read (monotonic)
+
+    def add(self, records: list[dict[str, Any]], stream_arn: str, region: str) -> None:
+        if records and not self.records:
+            self.since = time.monotonic()
+        for record in records:
+            record["eventSourceARN"] = stream_arn
+            record.setdefault("awsRegion", region)
+            ddb = record.get("dynamodb", {})
+            if "ApproximateCreationDateTime" in ddb and not isinstance(
+                ddb["ApproximateCreationDateTime"], (int, float)
+            ):
+                ddb["ApproximateCreationDateTime"] = int(ddb["ApproximateCreationDateTime"].timestamp())
+        self.records.extend(records)
+
+    def left(self, window: float) -> float:
+        return max(0.0, self.since + window - time.monotonic())
+
+    def ready(self, batch_size: int, window: float, closed: bool) -> bool:
+        """Invoke once the batch is full, the batching window has passed, or the shard has ended."""
+        if not self.records:
+            return False
+        return len(self.records) >= batch_size or closed or self.left(window) <= 0
 
 
 class EventSourcePollers:
@@ -275,11 +307,16 @@ class EventSourcePollers:
 
     # -- DynamoDB streams ------------------------------------------------------------------------
     def _poll_stream(self, source: EventSource) -> None:
+        """Lambda's stream poller: reads every shard, gathers records for up to the mapping's
+        `MaximumBatchingWindowInSeconds` (or until `BatchSize` are in hand), then invokes the
+        function with them in order; the shard's next batch waits until this one is handled."""
         props = source.properties
         stream_arn = props["Stream"]
         streams = self.clients("dynamodbstreams")
         batch = int(props.get("BatchSize", 100))
+        window = float(props.get("MaximumBatchingWindowInSeconds", 0))
         iterators = self._positions.pop(self._key(source), None) or self._starting_iterators(source)
+        gathering: dict[str, StreamBatch] = {}
         described = float("-inf")
         while not self._stop.is_set():
             # Shards change rarely (Lambda's pollers also list them far less often than they read).
@@ -292,32 +329,27 @@ class EventSourcePollers:
                         iterators[shard_id] = streams.get_shard_iterator(
                             StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
                         )["ShardIterator"]
-            progressed = False
+            delivered = False
             for shard_id, iterator in list(iterators.items()):
-                if iterator is None:
+                gathered = gathering.setdefault(shard_id, StreamBatch())
+                if iterator is not None and len(gathered.records) < batch:
+                    page = streams.get_records(ShardIterator=iterator, Limit=batch - len(gathered.records))
+                    gathered.add(page.get("Records", []), stream_arn, self.model.region)
+                    iterators[shard_id] = page.get("NextShardIterator")
+                if not gathered.ready(batch, window, closed=iterators[shard_id] is None):
                     continue
-                page = streams.get_records(ShardIterator=iterator, Limit=batch)
-                records = page.get("Records", [])
-                if records:
-                    progressed = True
-                    for record in records:
-                        record["eventSourceARN"] = stream_arn
-                        record.setdefault("awsRegion", self.model.region)
-                        ddb = record.get("dynamodb", {})
-                        if "ApproximateCreationDateTime" in ddb and not isinstance(
-                            ddb["ApproximateCreationDateTime"], (int, float)
-                        ):
-                            ddb["ApproximateCreationDateTime"] = int(
-                                ddb["ApproximateCreationDateTime"].timestamp()
-                            )
-                    self.deliver_stream_batch(source, shard_id, json.loads(json.dumps(records, default=str)))
-                    if not self._stop.is_set():
-                        last = records[-1].get("dynamodb", {}).get("SequenceNumber")
-                        if last is not None:
-                            self._handled(source, stream_arn, int(last))
-                iterators[shard_id] = page.get("NextShardIterator")
-            if not progressed:
-                self._stop.wait(0.2)
+                del gathering[shard_id]
+                delivered = True
+                records = json.loads(json.dumps(gathered.records, default=str))
+                self.deliver_stream_batch(source, shard_id, records)
+                if not self._stop.is_set():
+                    last = gathered.records[-1].get("dynamodb", {}).get("SequenceNumber")
+                    if last is not None:
+                        self._handled(source, stream_arn, int(last))
+            if not delivered:
+                # Lambda reads each shard about four times a second while it waits
+                waits = [b.left(window) for b in gathering.values() if b.records]
+                self._stop.wait(min([STREAM_POLL_S, *waits]))
 
     def _starting_iterators(self, source: EventSource) -> dict[str, str | None]:
         streams = self.clients("dynamodbstreams")

@@ -4,6 +4,8 @@ bisected, partially failed and finally sent to the on-failure destination (a rec
 from __future__ import annotations
 
 import json
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -117,3 +119,61 @@ def test_without_a_retry_limit_a_batch_is_retried_until_it_succeeds(aws: Any) ->
     runtime = Flaky()
     pollers(runtime, aws).deliver_stream_batch(source(MaximumRetryAttempts=-1), "shard-1", records("x"))
     assert len(runtime.batches) == 4
+
+
+class TricklingStream:
+    """A one-shard stream that hands out one scripted page per `GetRecords`, then nothing."""
+
+    def __init__(self, *pages: list[str]) -> None:
+        self.pages = [records(*ids) for ids in pages]
+        self.reads = 0
+
+    def describe_stream(self, StreamArn: str) -> dict[str, Any]:
+        return {"StreamDescription": {"Shards": [{"ShardId": "shard-1"}]}}
+
+    def get_shard_iterator(self, **_kwargs: Any) -> dict[str, str]:
+        return {"ShardIterator": "it-0"}
+
+    def get_records(self, ShardIterator: str, Limit: int) -> dict[str, Any]:
+        self.reads += 1
+        page = self.pages.pop(0) if self.pages else []
+        return {"Records": page[:Limit], "NextShardIterator": f"it-{self.reads}"}
+
+
+def poll_until(runtime: ScriptedFunction, stream: TricklingStream, wanted: int, **props: Any) -> None:
+    """Runs the stream poller until `wanted` records were delivered (or a 10 s deadline)."""
+    poller = pollers(runtime, lambda service: stream)
+    thread = threading.Thread(target=poller._poll_stream, args=(source(**props),), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while sum(len(b) for b in runtime.batches) < wanted and time.monotonic() < deadline:
+        time.sleep(0.01)
+    poller.stop()
+    thread.join(5)
+
+
+def test_without_a_batching_window_each_read_is_delivered_at_once() -> None:
+    # Given records that arrive one read at a time, and no MaximumBatchingWindowInSeconds
+    runtime, stream = ScriptedFunction(), TricklingStream(["a"], ["b"], ["c"])
+    # When the poller runs
+    poll_until(runtime, stream, 3)
+    # Then each read is its own invocation
+    assert runtime.batches == [["a"], ["b"], ["c"]]
+
+
+def test_a_batching_window_gathers_reads_until_the_batch_is_full() -> None:
+    # Given a long batching window and a batch size of three
+    runtime, stream = ScriptedFunction(), TricklingStream(["a"], ["b"], ["c", "d"], ["e"])
+    # When records arrive one read at a time
+    poll_until(runtime, stream, 3, MaximumBatchingWindowInSeconds=300, BatchSize=3)
+    # Then the first three are one invocation, delivered as soon as the batch is full, in order
+    assert runtime.batches == [["a", "b", "c"]]
+
+
+def test_a_batching_window_delivers_what_it_gathered_once_it_passes() -> None:
+    # Given a short batching window and records fewer than the batch size
+    runtime, stream = ScriptedFunction(), TricklingStream(["a"], ["b"])
+    # When the window passes
+    poll_until(runtime, stream, 2, MaximumBatchingWindowInSeconds=3, BatchSize=100)
+    # Then both records reach the function together
+    assert runtime.batches == [["a", "b"]]
