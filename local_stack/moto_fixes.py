@@ -43,6 +43,10 @@ Found by profiling a local stack under reservation load (200 lifecycles: 1,211 `
   model-driven serializer; their results are already in wire form.
 - `list_handler_methods_once`: every request listed its handler class's methods with
   `inspect.getmembers` to check that the action has one; the list is kept per class.
+- `check_update_clauses_at_the_root`: two of an `UpdateExpression`'s validators (one `ADD`/`SET`/
+  `REMOVE` clause each, no overlapping paths) ran their check at every node of the expression's
+  tree, each check walking that node's whole subtree: quadratic in the expression's length, and
+  the largest cost of an `UpdateItem` (0.9 ms of 2.6 ms validating a four-action expression).
 """
 
 from __future__ import annotations
@@ -97,6 +101,7 @@ def apply_all() -> None:
     compute_queue_attributes_on_demand()
     encode_plain_results_directly()
     list_handler_methods_once()
+    check_update_clauses_at_the_root()
 
 
 # -- instance tracking ---------------------------------------------------------------------------
@@ -940,3 +945,31 @@ def list_handler_methods_once() -> None:
 
     listed = functools.lru_cache(maxsize=None)(utils.method_names_from_class)
     responses.method_names_from_class = listed
+
+
+def check_update_clauses_at_the_root() -> None:
+    """Every node's clauses are a subset of the root's, and both checks only find more with more
+    clauses: a root that passes means every node passes, so one check replaces the walk. A root
+    that fails is walked as before, so the error (and which paths it names) is moto's own."""
+    if not _once("check_update_clauses_at_the_root"):
+        return
+    from moto.dynamodb.parsing.ast_nodes import UpdateExpression  # type: ignore[attr-defined]
+    from moto.dynamodb.parsing.validators import ActionCountValidator, OverlappingPathsValidator
+
+    def at_the_root(cls: Any, check: str) -> None:
+        walk_every_node = cls.traverse
+
+        def traverse(self: Any, node: Any) -> Any:
+            if isinstance(node, UpdateExpression):
+                try:
+                    getattr(self, check)(node)
+                except Exception:  # the walk raises what moto raises here
+                    return walk_every_node(self, node)
+                return node
+            return walk_every_node(self, node)
+
+        traverse.walk_every_node = walk_every_node  # type: ignore[attr-defined]
+        cls.traverse = traverse
+
+    at_the_root(ActionCountValidator, "verify_action_counts")
+    at_the_root(OverlappingPathsValidator, "check_for_overlapping_paths")

@@ -232,3 +232,92 @@ def test_handler_methods_are_listed_once_per_class(aws: Any) -> None:
     # When a request reaches a handler, then the list comes from the cache
     aws("dynamodb").list_tables(Limit=1)
     assert listed.cache_info().hits > hits  # type: ignore[attr-defined]
+
+
+def _validate(expression: str, names: dict[str, str], walk_every_node: bool) -> Any:
+    """What moto's UpdateItem validation makes of `expression` on a stored item: the item after the
+    update, or the error (type and message); with `walk_every_node`, without the fix."""
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+    from moto.dynamodb.parsing.executors import UpdateExpressionExecutor
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+    from moto.dynamodb.parsing.validators import (
+        ActionCountValidator,
+        OverlappingPathsValidator,
+        UpdateExpressionValidator,
+    )
+
+    class Keys:
+        table_key_attrs = ["k"]
+        attribute_keys = ["k"]
+        attr: list[Any] = []
+
+    item = Item(DynamoType({"S": "a"}), None, attrs={"k": {"S": "a"}, "n": {"N": "1"}, "l": {"L": []}})
+    values: dict[str, Any] = {
+        ":one": {"N": "1"},
+        ":x": {"S": "x"},
+        ":l": {"L": [{"S": "y"}]},
+        ":e": {"L": []},
+    }
+    patched = {cls: cls.traverse for cls in (ActionCountValidator, OverlappingPathsValidator)}
+    try:
+        if walk_every_node:
+            for cls, traverse in patched.items():
+                cls.traverse = traverse.walk_every_node
+        try:
+            tree = UpdateExpressionParser.make(expression)
+            done = UpdateExpressionValidator(
+                tree,
+                expression_attribute_names=names,
+                expression_attribute_values=values,
+                item=item,
+                table=Keys(),  # type: ignore[arg-type]
+            ).validate()
+        except Exception as error:
+            return type(error).__name__, str(error)
+        done.normalize()
+        UpdateExpressionExecutor(done, item, names).execute()
+        return item.to_json()
+    finally:
+        for cls, traverse in patched.items():
+            cls.traverse = traverse
+
+
+@pytest.mark.parametrize(
+    ("expression", "names"),
+    [
+        ("SET a = :x, b = list_append(if_not_exists(l, :e), :l) REMOVE c ADD n :one", {}),
+        ("SET #s = :x, t = :x REMOVE u, v", {"#s": "status"}),
+        ("ADD n :one ADD m :one", {}),  # two ADD clauses
+        ("ADD n :one REMOVE a SET b = :x REMOVE c", {}),  # two REMOVE clauses after an ADD
+        ("SET a = :x, a = :x", {}),  # the same path twice
+        ("SET a.b = :x, a = :x", {}),  # overlapping paths
+        ("SET #a = :x, #b = :x", {"#a": "same", "#b": "same"}),  # one name behind two placeholders
+        ("SET #missing = :x", {}),  # a placeholder without a name
+    ],
+)
+def test_update_clauses_checked_at_the_root_decide_as_every_node_did(
+    expression: str, names: dict[str, str]
+) -> None:
+    # Given the fix, when an expression is validated, then the outcome is what the full walk decides
+    moto_fixes.apply_all()
+    at_the_root = _validate(expression, names, walk_every_node=False)
+    assert at_the_root == _validate(expression, names, walk_every_node=True)
+
+
+def test_a_valid_update_expression_is_checked_once_not_at_every_node(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.dynamodb.parsing.validators import ActionCountValidator
+
+    # Given the fix, and a count of the clause checks
+    moto_fixes.apply_all()
+    checks: list[Any] = []
+    original = ActionCountValidator.verify_action_counts
+
+    def counted(self: Any, node: Any) -> Any:
+        checks.append(node)
+        return original(self, node)
+
+    monkeypatch.setattr(ActionCountValidator, "verify_action_counts", counted)
+    # When a valid five-action expression is validated
+    assert isinstance(_validate("SET a = :x, b = :x, c = :x REMOVE d ADD n :one", {}, False), dict)
+    # Then its clauses are counted once, at the root (without the fix: at each of its nodes)
+    assert len(checks) == 1
