@@ -47,6 +47,12 @@ Found by profiling a local stack under reservation load (200 lifecycles: 1,211 `
   `REMOVE` clause each, no overlapping paths) ran their check at every node of the expression's
   tree, each check walking that node's whole subtree: quadratic in the expression's length, and
   the largest cost of an `UpdateItem` (0.9 ms of 2.6 ms validating a four-action expression).
+- `parse_update_expressions_once`: an `UpdateItem` (or a transaction's `Update`) parsed its
+  expression twice, in the request handler and in the backend; an application sends the same few
+  expressions again and again. Parsed trees are kept per expression (the validator works on a copy).
+- `copy_expression_trees_structurally`: that copy (`copy.deepcopy` of the tree, for every update)
+  went through the generic reduce protocol node by node; nodes now copy their own attributes
+  (3 times faster, the same tree).
 """
 
 from __future__ import annotations
@@ -102,6 +108,8 @@ def apply_all() -> None:
     encode_plain_results_directly()
     list_handler_methods_once()
     check_update_clauses_at_the_root()
+    parse_update_expressions_once()
+    copy_expression_trees_structurally()
 
 
 # -- instance tracking ---------------------------------------------------------------------------
@@ -973,3 +981,51 @@ def check_update_clauses_at_the_root() -> None:
 
     at_the_root(ActionCountValidator, "verify_action_counts")
     at_the_root(OverlappingPathsValidator, "check_for_overlapping_paths")
+
+
+PARSED_UPDATE_EXPRESSIONS = 512  # distinct expressions kept; an application uses a few dozen
+
+
+def parse_update_expressions_once() -> None:
+    """Safe to share: the request handler only reads the tree (the placeholders it names), and the
+    backend's `UpdateExpressionValidator` deep-copies it before resolving anything into it. A parse
+    error is raised again for every request (exceptions are not cached)."""
+    if not _once("parse_update_expressions_once"):
+        return
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+
+    parse = UpdateExpressionParser.make
+
+    @functools.lru_cache(maxsize=PARSED_UPDATE_EXPRESSIONS)
+    def make(expression: str) -> Any:
+        return parse(expression)
+
+    UpdateExpressionParser.make = staticmethod(make)
+
+
+_ATOMIC = (str, int, float, bool, type(None))
+
+
+def copy_expression_trees_structurally() -> None:
+    """A node holds its type name, its parent and its children (nodes, names, literals): each is
+    copied through the same memo, so parents point into the copy and shared objects stay shared."""
+    if not _once("copy_expression_trees_structurally"):
+        return
+    import copy
+
+    from moto.dynamodb.parsing.ast_nodes import Node  # type: ignore[attr-defined]
+
+    deepcopy = copy.deepcopy
+
+    def node_deepcopy(self: Any, memo: dict[int, Any]) -> Any:
+        new = object.__new__(type(self))
+        memo[id(self)] = new
+        for name, value in self.__dict__.items():
+            if name == "children" and type(value) is list:
+                value = [child if type(child) in _ATOMIC else deepcopy(child, memo) for child in value]
+            elif type(value) not in _ATOMIC:
+                value = deepcopy(value, memo)
+            new.__dict__[name] = value
+        return new
+
+    Node.__deepcopy__ = node_deepcopy

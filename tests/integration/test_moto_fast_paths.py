@@ -321,3 +321,71 @@ def test_a_valid_update_expression_is_checked_once_not_at_every_node(monkeypatch
     assert isinstance(_validate("SET a = :x, b = :x, c = :x REMOVE d ADD n :one", {}, False), dict)
     # Then its clauses are counted once, at the root (without the fix: at each of its nodes)
     assert len(checks) == 1
+
+
+def test_a_repeated_update_expression_is_parsed_once_and_applied_afresh(aws: Any) -> None:
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+
+    # Given a table, and an update expression the cache has not seen
+    ddb = aws("dynamodb")
+    name = f"fast-{uuid.uuid4().hex[:10]}"
+    ddb.create_table(TableName=name, **TABLE)
+    field = f"f{uuid.uuid4().hex[:8]}"
+    expression = f"SET {field} = list_append(if_not_exists({field}, :empty), :entry) ADD n :one"
+    try:
+        misses = UpdateExpressionParser.make.cache_info().misses
+        # When two items get the same expression with different values
+        for key, entry in (("a", "first"), ("a", "second"), ("b", "other")):
+            ddb.update_item(
+                TableName=name,
+                Key={"k": {"S": key}},
+                UpdateExpression=expression,
+                ExpressionAttributeValues={
+                    ":empty": {"L": []},
+                    ":entry": {"L": [{"S": entry}]},
+                    ":one": {"N": "1"},
+                },
+            )
+        # Then it was parsed once, and every update applied its own values to its own item
+        assert UpdateExpressionParser.make.cache_info().misses == misses + 1
+        a = ddb.get_item(TableName=name, Key={"k": {"S": "a"}}, ConsistentRead=True)["Item"]
+        b = ddb.get_item(TableName=name, Key={"k": {"S": "b"}}, ConsistentRead=True)["Item"]
+        assert a[field] == {"L": [{"S": "first"}, {"S": "second"}]} and a["n"] == {"N": "2"}
+        assert b[field] == {"L": [{"S": "other"}]} and b["n"] == {"N": "1"}
+        # And an expression that does not parse is refused every time
+        for _ in range(2):
+            with pytest.raises(ClientError, match="Invalid UpdateExpression"):
+                ddb.update_item(
+                    TableName=name,
+                    Key={"k": {"S": "a"}},
+                    UpdateExpression="SET = :x",
+                    ExpressionAttributeValues={":x": {"S": "x"}},
+                )
+    finally:
+        ddb.delete_table(TableName=name)
+
+
+def test_an_expression_tree_copy_is_the_same_tree_with_parents_in_the_copy() -> None:
+    import copy
+
+    from moto.dynamodb.parsing.ast_nodes import Node  # type: ignore[attr-defined]
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+
+    moto_fixes.apply_all()
+    # Given a parsed expression with functions, nested paths and every clause
+    tree = UpdateExpressionParser.make(
+        "SET a.b[1] = list_append(if_not_exists(l, :e), :l), #n = :x REMOVE c ADD n :one"
+    )
+
+    def same(original: Any, copied: Any, parent: Any) -> None:
+        if not isinstance(original, Node):
+            assert copied == original
+            return
+        assert type(copied) is type(original) and copied is not original and copied.type == original.type
+        assert copied.parent is parent
+        assert (copied.children is None) == (original.children is None)
+        for mine, theirs in zip(original.children or [], copied.children or [], strict=True):
+            same(mine, theirs, copied)
+
+    # When it is copied, then the copy is the same tree, made of new nodes whose parents are in the copy
+    same(tree, copy.deepcopy(tree), None)
