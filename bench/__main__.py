@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     output = args.output or results.default_path(args.smoke)
     run_id = time.strftime("%H%M%S")
     load_at_start = results.load_average()
+    cpu_at_start = results.cpu_times()
     started = time.monotonic()
 
     shared: StackProcess | None = None
@@ -111,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
 
     document = results.merge(output, entries, smoke=args.smoke, shared_stack_stop=shared_stop)
     document["machine"]["load_average_at_start"] = load_at_start
+    document["machine"]["cpu_steal_share"] = results.steal_share(cpu_at_start, results.cpu_times())
     document["targets"] = evaluate(document["scenarios"])
     document["total_seconds"] = round(time.monotonic() - started, 1)
     results.write(output, document)
@@ -127,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     failed = [name for name, entry in entries.items() if entry.get("error")]
     loads = document["machine"]["load_average_at_start"], document["machine"]["load_average_at_end"]
     print(f"load average (1, 5, 15 min) at start {loads[0]}, at end {loads[1]} on {os.cpu_count()} CPUs")
+    steal = document["machine"]["cpu_steal_share"]
+    if steal is not None:
+        print(f"CPU time taken by the hypervisor for other guests (steal) during the run: {steal:.1%}")
     print(
         f"\nwrote {output} in {document['total_seconds']:.0f} s"
         + (f"; failed: {', '.join(failed)}" if failed else "")

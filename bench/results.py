@@ -44,6 +44,31 @@ def load_average() -> list[float]:
     return [round(load, 2) for load in os.getloadavg()]
 
 
+def cpu_times(stat: str | None = None) -> list[int] | None:
+    """The machine's CPU time counters (`/proc/stat`'s `cpu` line: user, nice, system, idle,
+    iowait, irq, softirq, steal, ...), or None where there is no such file."""
+    if stat is None:
+        try:
+            stat = Path("/proc/stat").read_text()
+        except OSError:
+            return None
+    for line in stat.splitlines():
+        fields = line.split()
+        if fields and fields[0] == "cpu":
+            return [int(value) for value in fields[1:]]
+    return None
+
+
+def steal_share(start: list[int] | None, end: list[int] | None) -> float | None:
+    """The share of CPU time the hypervisor gave other guests between two readings: on a shared
+    virtual machine every figure slows down with it, however quiet the machine itself looks."""
+    if start is None or end is None or len(start) < 8 or len(end) < 8:
+        return None
+    # guest time (fields 9 and 10) is already counted in user and nice
+    total = sum(end[:8]) - sum(start[:8])
+    return round((end[7] - start[7]) / total, 3) if total > 0 else None
+
+
 def machine() -> dict[str, Any]:
     return {
         "cpus": os.cpu_count(),
