@@ -79,6 +79,7 @@ _IDLE_FRAMES = frozenset(
         ("thread.py", "_worker"),
         ("profiler.py", "sample"),
         ("moto_fixes.py", "starter"),  # parked in SimpleQueue.get, which is C
+        ("unix_events.py", "_do_waitpid"),  # asyncio's child watcher, blocked in os.waitpid
     }
 )
 

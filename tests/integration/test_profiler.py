@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import threading
+import time
 
 from local_stack import profiler
 from local_stack.stack import LocalStack
@@ -42,3 +44,34 @@ def test_a_spinning_thread_is_the_top_cost(stack: LocalStack) -> None:
     assert summary["top"][0]["function"] == "test_profiler.py:spin_for_the_profiler"
     assert summary["idle_samples"] > summary["ticks"]
     assert not [t for t in summary["top"] if t["function"].endswith(":starter")]
+
+
+def test_a_thread_waiting_for_a_child_process_is_idle() -> None:
+    # Given asyncio waiting for a child process (its watcher thread blocks in os.waitpid, in C)
+    child = threading.Event()
+    done = threading.Event()
+
+    async def run_child() -> None:
+        process = await asyncio.create_subprocess_exec(sys.executable, "-c", "import time; time.sleep(3)")
+        child.set()
+        await process.wait()
+
+    def run() -> None:
+        asyncio.run(run_child())
+        done.set()
+
+    runner = threading.Thread(target=run, daemon=True)
+    runner.start()
+    assert child.wait(10)
+    try:
+        deadline = time.monotonic() + 5
+        watchers: list[int] = []
+        while not watchers and time.monotonic() < deadline:
+            frames = sys._current_frames()
+            watchers = [i for i, f in frames.items() if f.f_code.co_name == "_do_waitpid"]
+            time.sleep(0.01)
+        assert watchers
+        # When the profiler looks at it, then it counts as idle
+        assert all(profiler._idle(frames[ident]) for ident in watchers)
+    finally:
+        assert done.wait(10)
