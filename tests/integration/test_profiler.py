@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
-import time
 
 from local_stack import profiler
 from local_stack.stack import LocalStack
+from tests.support import wait_for
 
 
 def test_parked_execution_starters_are_idle(stack: LocalStack) -> None:
@@ -64,14 +64,13 @@ def test_a_thread_waiting_for_a_child_process_is_idle() -> None:
     runner.start()
     assert child.wait(10)
     try:
-        deadline = time.monotonic() + 5
-        watchers: list[int] = []
-        while not watchers and time.monotonic() < deadline:
-            frames = sys._current_frames()
-            watchers = [i for i, f in frames.items() if f.f_code.co_name == "_do_waitpid"]
-            time.sleep(0.01)
-        assert watchers
+        watchers = wait_for(
+            lambda: [f for f in sys._current_frames().values() if f.f_code.co_name == "_do_waitpid"],
+            timeout=5,
+            interval=0.01,
+            what="asyncio's child watcher thread",
+        )
         # When the profiler looks at it, then it counts as idle
-        assert all(profiler._idle(frames[ident]) for ident in watchers)
+        assert all(profiler._idle(frame) for frame in watchers)
     finally:
         assert done.wait(10)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from local_stack.event_sources import EventSourcePollers
 from local_stack.lambda_runtime import InvokeResult
 from local_stack.provision import EventSource, StackModel
+from tests.support import wait_for
 
 POISON = "poison"
 
@@ -145,11 +145,16 @@ def poll_until(runtime: ScriptedFunction, stream: TricklingStream, wanted: int, 
     poller = pollers(runtime, lambda service: stream)
     thread = threading.Thread(target=poller._poll_stream, args=(source(**props),), daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while sum(len(b) for b in runtime.batches) < wanted and time.monotonic() < deadline:
-        time.sleep(0.01)
-    poller.stop()
-    thread.join(5)
+    try:
+        wait_for(
+            lambda: sum(len(b) for b in runtime.batches) >= wanted,
+            timeout=10,
+            interval=0.01,
+            what=f"{wanted} records delivered",
+        )
+    finally:
+        poller.stop()
+        thread.join(5)
 
 
 def test_without_a_batching_window_each_read_is_delivered_at_once() -> None:
