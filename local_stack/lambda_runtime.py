@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,12 +111,29 @@ class _Worker:
         self.process.wait()
 
 
+class _Waiter:
+    """An invocation queued for a busy pool. `_release` hands it a warm worker, or (worker None) the
+    slot of one that died, so that it starts its own."""
+
+    __slots__ = ("closed", "ready", "worker")
+
+    def __init__(self) -> None:
+        self.ready = threading.Event()
+        self.worker: _Worker | None = None
+        self.closed = False
+
+
 @dataclass
 class _Pool:
+    """A function's workers. Queued invocations are served first come, first served: a releasing
+    worker goes straight to the longest waiter, so a newcomer never overtakes it (with a plain
+    condition variable it could, again and again, and a few requests waited many times longer)."""
+
     spec: FunctionSpec
     idle: list[_Worker] = field(default_factory=list)
     busy: int = 0
-    cond: threading.Condition = field(default_factory=threading.Condition)
+    waiters: deque[_Waiter] = field(default_factory=deque)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class LambdaRuntime:
@@ -163,37 +181,52 @@ class LambdaRuntime:
         return {k: str(v) for k, v in env.items()}
 
     def _acquire(self, pool: _Pool) -> tuple[_Worker, bool]:
-        with pool.cond:
-            while True:
-                if self._closed:
-                    raise RuntimeError("the local Lambda runtime is shut down")
+        waiter = None
+        with pool.lock:
+            if self._closed:
+                raise RuntimeError("the local Lambda runtime is shut down")
+            if not pool.waiters:
                 while pool.idle:
                     worker = pool.idle.pop()
                     if worker.alive():
                         pool.busy += 1
                         return worker, False
-                if pool.busy < pool.spec.max_concurrency:
-                    pool.busy += 1
-                    break
-                pool.cond.wait()
-        try:
+            if pool.waiters or pool.busy >= pool.spec.max_concurrency:
+                waiter = _Waiter()
+                pool.waiters.append(waiter)
+            else:
+                pool.busy += 1
+        if waiter is not None:
+            waiter.ready.wait()
+            if waiter.closed:
+                raise RuntimeError("the local Lambda runtime is shut down")
+            if waiter.worker is not None:
+                return waiter.worker, False
+        try:  # this invocation owns a slot in `busy`: start a worker in it (a cold start)
             return _Worker(pool.spec, self._environment(pool.spec), self._log_sink), True
         except Exception:
-            with pool.cond:
-                pool.busy -= 1
-                pool.cond.notify()
+            self._hand_on(pool, None)
             raise
+
+    def _hand_on(self, pool: _Pool, worker: _Worker | None) -> None:
+        """Gives a slot (and the worker in it, if any) to the longest waiter, or frees it."""
+        with pool.lock:
+            if pool.waiters and not self._closed:
+                waiter = pool.waiters.popleft()
+                waiter.worker = worker
+                waiter.ready.set()
+                return
+            pool.busy -= 1
+            if worker is not None and not self._closed:
+                pool.idle.append(worker)
+                return
+        if worker is not None:
+            worker.kill()
 
     def _release(self, pool: _Pool, worker: _Worker, healthy: bool) -> None:
         if not healthy:
             worker.kill()
-        with pool.cond:
-            pool.busy -= 1
-            if healthy and not self._closed:
-                pool.idle.append(worker)
-            pool.cond.notify()
-        if healthy and self._closed:
-            worker.kill()
+        self._hand_on(pool, worker if healthy and worker.alive() else None)
 
     def invoke(self, name_or_arn: str, event: Any) -> InvokeResult:
         spec = self.resolve(name_or_arn)
@@ -237,8 +270,11 @@ class LambdaRuntime:
     def shutdown(self) -> None:
         self._closed = True
         for pool in self._pools.values():
-            with pool.cond:
+            with pool.lock:
                 workers, pool.idle = pool.idle, []
-                pool.cond.notify_all()
+                waiters, pool.waiters = list(pool.waiters), deque()
+            for waiter in waiters:
+                waiter.closed = True
+                waiter.ready.set()
             for worker in workers:
                 worker.kill()

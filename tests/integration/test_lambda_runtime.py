@@ -11,7 +11,7 @@ import pytest
 
 from local_stack.lambda_runtime import FunctionSpec, LambdaRuntime
 from local_stack.runtime_python import find, template_runtime
-from tests.support import ROOT
+from tests.support import ROOT, wait_for
 
 CODE = ROOT / "tests" / "fixtures" / "sandbox_app" / "functions"
 
@@ -121,3 +121,33 @@ def test_concurrent_invocations_use_separate_sandboxes_up_to_the_pool_size(runti
         thread.join(timeout=60)
     assert len(pids) == 6
     assert 1 < len(set(pids)) <= 3
+
+
+def test_a_queued_invocation_is_served_before_a_later_one_from_a_busy_caller(runtime: LambdaRuntime) -> None:
+    """Given one sandbox, busy, and an invocation queued for it
+    When the busy caller finishes and at once invokes again (a closed-loop client)
+    Then the queued invocation runs first: the freed sandbox is handed to it, not taken back."""
+    runtime.register(spec("Single", "probe.sleeper", timeout=10, concurrency=1))
+    finished: list[str] = []
+    lock = threading.Lock()
+
+    def invoke(who: str, seconds: float) -> None:
+        call(runtime, "Single", {"seconds": seconds})
+        with lock:
+            finished.append(who)
+
+    def busy_caller() -> None:
+        invoke("busy-1", 0.5)
+        for i in range(2, 5):
+            invoke(f"busy-{i}", 0.0)
+
+    caller = threading.Thread(target=busy_caller)
+    caller.start()
+    wait_for(lambda: runtime.invocations.get("local-Single"), 10, 0.01, "the first invocation")
+    queued = threading.Thread(target=invoke, args=("queued", 0.0))
+    queued.start()
+    wait_for(lambda: len(runtime._pools["local-Single"].waiters) == 1, 10, 0.01, "the invocation to queue")
+    caller.join(timeout=60)
+    queued.join(timeout=60)
+    assert finished[:2] == ["busy-1", "queued"], finished
+    assert len(finished) == 5
