@@ -104,6 +104,7 @@ def apply_all() -> None:
     compile_json_paths_once()
     start_executions_in_the_background()
     pass_task_failure_cause()
+    evaluate_choice_variables_quietly()
     compute_queue_attributes_on_demand()
     encode_plain_results_directly()
     list_handler_methods_once()
@@ -818,6 +819,29 @@ def pass_task_failure_cause() -> None:
         return EmptyResult()
 
     StepFunctionResponse.send_task_failure = send_task_failure  # type: ignore[method-assign]
+
+
+def evaluate_choice_variables_quietly() -> None:
+    """A Choice rule's `Variable` that is absent is an answer, not an error (`IsPresent: false`), and
+    moto's Variable treats it so; but it evaluates the path through the component's logging wrapper,
+    which logs an ERROR with the whole component's repr first. Evaluate the path itself (the same
+    value, or the same NoSuchVariable), without that log line on every such Choice."""
+    if not _once("evaluate_choice_variables_quietly"):
+        return
+    from moto.stepfunctions.parser.asl.component.state.choice.comparison.variable import (
+        NoSuchVariable,
+        Variable,
+    )
+
+    def _eval_body(self: Any, env: Any) -> None:
+        try:
+            self.string_sampler._eval_body(env)
+            value = env.stack.pop()
+        except Exception as ex:
+            value = NoSuchVariable(f"{self.string_sampler.literal_value}, {ex}")
+        env.stack.append(value)
+
+    Variable._eval_body = _eval_body  # type: ignore[method-assign]
 
 
 # -- SQS ------------------------------------------------------------------------------------------

@@ -85,3 +85,10 @@ def entered_states(sfn: Any, arn: str) -> list[str]:
             break
         kwargs["nextToken"] = page["nextToken"]
     return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+
+
+def reservation_events(stack: Any, reservation_id: str) -> list[dict[str, Any]]:
+    """The reservation's outcome events in the local SNS feed, in the order they were published."""
+    assert stack.model is not None
+    topic = stack.model.topics["ReservationEventsTopic"]
+    return [m for m in stack.feed.messages(topic) if m["attributes"].get("reservation_id") == reservation_id]

@@ -98,6 +98,12 @@ class HoldExtended(Exception):
     timer (JSON), which the state machine's Catch hands back to the Hold state."""
 
 
+class StaleTimer(Exception):
+    """The Hold step started too late for its timer (an execution started long after its hold was
+    written, e.g. by the sweeper): the message is a timer to the same expiry from now (JSON), which
+    the state machine's Catch arms instead, so the stock still comes back at `expires_at`."""
+
+
 class PublicHoldLimit(InventoryError):
     """A storefront hold would take public holds on a stock record beyond their ceiling."""
 

@@ -26,6 +26,18 @@ WAIT_UNTIL = {
         "Done": {"Type": "Succeed"},
     },
 }
+CHOICE_ON_PRESENCE = {
+    "StartAt": "Route",
+    "States": {
+        "Route": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.hold", "IsPresent": True, "Next": "Held"}],
+            "Default": "Fresh",
+        },
+        "Held": {"Type": "Pass", "Result": {"route": "held"}, "End": True},
+        "Fresh": {"Type": "Pass", "Result": {"route": "fresh"}, "End": True},
+    },
+}
 PASS_ONLY = {"StartAt": "Only", "States": {"Only": {"Type": "Pass", "End": True}}}
 ROLE = f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/local"
 
@@ -90,6 +102,23 @@ def test_a_wait_until_a_timestamp_ends_at_it_never_before(aws: Any) -> None:
     assert exited >= target - timedelta(milliseconds=1), (exited, target)  # history has ms precision
     # (and not whole seconds late, which a rounding to seconds would give)
     assert exited - target < timedelta(seconds=1), (exited, target)
+
+
+@pytest.mark.parametrize(("given", "route"), [({"hold": {"x": 1}}, "held"), ({"other": 1}, "fresh")])
+def test_a_choice_on_an_absent_variable_routes_without_logging_an_error(
+    aws: Any, caplog: pytest.LogCaptureFixture, given: dict[str, Any], route: str
+) -> None:
+    # Given a Choice that asks whether $.hold is present
+    sfn = aws("stepfunctions")
+    machine = _machine(aws, CHOICE_ON_PRESENCE)
+    # When an execution runs it with or without $.hold
+    with caplog.at_level("ERROR", logger="moto.stepfunctions"):
+        arn = sfn.start_execution(stateMachineArn=machine, input=json.dumps(given))["executionArn"]
+        description = _finished(sfn, arn)
+    # Then it took the matching branch, and an absent variable was not logged as an error
+    assert description["status"] == "SUCCEEDED"
+    assert json.loads(description["output"]) == {"route": route}
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
 
 
 def test_a_cancelled_transaction_restores_only_its_items_and_copies_no_table(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +14,16 @@ from inventory.store.reservations import DynamoReservationStore
 
 from local_stack.stack import LocalStack
 from tests.conftest import local_table
-from tests.reservation_support import counts, finished, given_stock, record, start, waiting_token
+from tests.reservation_support import (
+    counts,
+    entered_states,
+    finished,
+    given_stock,
+    record,
+    reservation_events,
+    start,
+    waiting_token,
+)
 from tests.support import ADMIN_KEY, http, wait_for
 
 EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:local-ReservationStateMachine:"
@@ -145,8 +155,10 @@ def test_after_the_workflow_tests_nothing_has_drifted(stack: LocalStack) -> None
     assert report["drift"] == [], report["drift"]
 
 
-def unarmed_rest_hold(stack: LocalStack, rid: str, product_id: str, hold_seconds: int) -> None:
-    """A hold written as the REST handler writes it, whose StartExecution never happened."""
+def unarmed_rest_hold(
+    stack: LocalStack, rid: str, product_id: str, hold_seconds: int, written: datetime | None = None
+) -> None:
+    """A hold written as the REST handler writes it (at `written`), whose StartExecution never happened."""
     request = ReservationInput(
         reservation_id=rid,
         items=[{"product_id": product_id, "quantity": 2}],  # type: ignore[list-item]
@@ -158,7 +170,8 @@ def unarmed_rest_hold(stack: LocalStack, rid: str, product_id: str, hold_seconds
         local_table(stack, "InventoryTable"),
         local_table(stack, "LedgerTable").name,
     )
-    store.hold(new_hold(request, hold_seconds, utc_now(), EXECUTION + rid, armed=False), actor="api")
+    now = written or utc_now()
+    store.hold(new_hold(request, hold_seconds, now, EXECUTION + rid, armed=False), actor="api")
 
 
 def test_the_sweeper_starts_the_timer_of_a_rest_hold_whose_start_failed(
@@ -180,3 +193,29 @@ def test_the_sweeper_starts_the_timer_of_a_rest_hold_whose_start_failed(
     assert item["closed_at"] >= item["expires_at"] and counts(inventory_table, unique_id) == (5, 0, 5)
     # and a second run finds nothing to arm
     assert rid not in invoke(stack, "ReservationSweeperFunction", {"arm_grace_seconds": 0})["armed"]
+
+
+def test_a_timer_started_long_after_its_hold_was_written_still_ends_at_the_expiry(
+    stack: LocalStack, aws: Any, inventory_table: Any, reservations: Any, unique_id: str
+) -> None:
+    # Given a REST hold of 24 s written 20 s ago, whose execution never started
+    given_stock(inventory_table, unique_id, 5)
+    rid = f"R-{unique_id}"
+    unarmed_rest_hold(stack, rid, unique_id, hold_seconds=24, written=utc_now() - timedelta(seconds=20))
+    # When the sweeper starts it (its input's timer assumed a start within seconds of the write)
+    report = invoke(stack, "ReservationSweeperFunction", {"arm_grace_seconds": 0})
+    assert rid in report["armed"], report
+    # Then the Hold step re-arms a timer from the time left instead of waiting ~20 s past the expiry,
+    # and the hold expires at its expires_at, announced once
+    wait_for(lambda: record(reservations, rid)["status"] == "EXPIRED", timeout=15, what="the hold to expire")
+    item = record(reservations, rid)
+    assert item["closed_at"] >= item["expires_at"] and counts(inventory_table, unique_id) == (5, 0, 5)
+    sfn = aws("stepfunctions")
+    done = finished(sfn, EXECUTION + rid)
+    assert done["status"] == "SUCCEEDED"
+    states = entered_states(sfn, EXECUTION + rid)
+    assert states == ["Route", "Hold", "ReadStaleTimer", "RestartTimer", "Hold", "AwaitExpiry", "Release"]
+    assert [m["attributes"]["event_type"] for m in reservation_events(stack, rid)] == [
+        "InventoryReserved",
+        "InventoryReservationExpired",
+    ]

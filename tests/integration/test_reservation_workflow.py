@@ -22,7 +22,7 @@ from tests.reservation_support import (
     start,
     waiting_token,
 )
-from tests.support import http
+from tests.support import http, wait_for
 
 
 @pytest.fixture
@@ -41,7 +41,38 @@ def reservations(stack: LocalStack) -> Any:
     return local_table(stack, "ReservationsTable")
 
 
-def test_confirm_fulfils_the_hold_in_three_transitions(
+def test_a_rest_hold_goes_straight_to_hold_and_is_announced_once(
+    stack: LocalStack,
+    sfn: Any,
+    machine: str,
+    api_url: str,
+    checkout_headers: dict[str, str],
+    inventory_table: Any,
+    reservations: Any,
+    unique_id: str,
+) -> None:
+    # Given 10 units, and a hold of 3 placed over REST (the request writes it and starts the timer)
+    given_stock(inventory_table, unique_id, 10)
+    rid = f"R-{unique_id}"
+    body = {"quantity": 3, "reservationId": rid, "hold_seconds": 30}
+    held = http("POST", f"{api_url}/inventory/{unique_id}/reserve", body, checkout_headers)
+    assert held.status == 201, held.text
+    waiting_token(reservations, rid)
+    # When the checkout confirms over REST
+    confirmed = http("POST", f"{api_url}/reservations/{rid}/confirm", None, checkout_headers)
+    assert confirmed.status == 200, confirmed.text
+    arn = record(reservations, rid)["execution_arn"]
+    done = finished(sfn, arn)
+    # Then the execution skipped Reserve (3 transitions, no Reserve task), sold once, and announced
+    # the hold once (from the Hold step) and the sale once
+    assert done["status"] == "SUCCEEDED"
+    assert entered_states(sfn, arn) == ["Route", "Hold", "Fulfil"]
+    assert counts(inventory_table, unique_id) == (7, 0, 7)
+    events = wait_for(lambda: events_for(stack, rid)[1:] and events_for(stack, rid), 10, what="two events")
+    assert [m["attributes"]["event_type"] for m in events] == ["InventoryReserved", "InventoryCommitted"]
+
+
+def test_confirm_fulfils_an_sdk_hold_in_four_transitions(
     sfn: Any, machine: str, inventory_table: Any, reservations: Any, unique_id: str
 ) -> None:
     # Given 10 units and a reservation of 3
@@ -52,14 +83,14 @@ def test_confirm_fulfils_the_hold_in_three_transitions(
     # When the checkout confirms
     sfn.send_task_success(taskToken=token, output=json.dumps({"decision": "confirm"}))
     done = finished(sfn, arn)
-    # Then the units are sold, nothing stays reserved, and it cost Reserve, Hold, Fulfil
+    # Then the units are sold, nothing stays reserved, and it cost Route, Reserve, Hold, Fulfil
     assert done["status"] == "SUCCEEDED"
     assert counts(inventory_table, unique_id) == (7, 0, 7)
     assert record(reservations, f"R-{unique_id}")["status"] == "FULFILLED"
-    assert entered_states(sfn, arn) == ["Reserve", "Hold", "Fulfil"]
+    assert entered_states(sfn, arn) == ["Route", "Reserve", "Hold", "Fulfil"]
 
 
-def test_release_returns_the_units_in_three_transitions(
+def test_release_returns_the_units_of_an_sdk_hold_in_four_transitions(
     sfn: Any, machine: str, inventory_table: Any, reservations: Any, unique_id: str
 ) -> None:
     given_stock(inventory_table, unique_id, 5)
@@ -75,10 +106,10 @@ def test_release_returns_the_units_in_three_transitions(
     assert (
         "sweep_shard" not in item and "unarmed_shard" not in item
     )  # closed holds leave the sweeper's indexes
-    assert entered_states(sfn, arn) == ["Reserve", "Hold", "Release"]
+    assert entered_states(sfn, arn) == ["Route", "Reserve", "Hold", "Release"]
 
 
-def test_expiry_releases_the_units_in_four_transitions(
+def test_expiry_releases_the_units_of_an_sdk_hold_in_five_transitions(
     sfn: Any, machine: str, inventory_table: Any, reservations: Any, unique_id: str
 ) -> None:
     given_stock(inventory_table, unique_id, 4)
@@ -89,7 +120,7 @@ def test_expiry_releases_the_units_in_four_transitions(
     item = record(reservations, f"R-{unique_id}")
     assert item["status"] == "EXPIRED" and "expired" in item["reason"]
     # the Hold timer counts whole seconds down; AwaitExpiry waits out the rest until expires_at
-    assert entered_states(sfn, arn) == ["Reserve", "Hold", "AwaitExpiry", "Release"]
+    assert entered_states(sfn, arn) == ["Route", "Reserve", "Hold", "AwaitExpiry", "Release"]
     assert item["closed_at"] >= item["expires_at"]
 
 
@@ -113,7 +144,15 @@ def test_extend_goes_back_to_hold_with_the_new_timeout(
     # Then the Hold state restarts with the new timer and the hold expires at the new time
     done = finished(sfn, arn)
     assert done["status"] == "SUCCEEDED"
-    assert entered_states(sfn, arn) == ["Reserve", "Hold", "Extend", "Hold", "AwaitExpiry", "Release"]
+    assert entered_states(sfn, arn) == [
+        "Route",
+        "Reserve",
+        "Hold",
+        "Extend",
+        "Hold",
+        "AwaitExpiry",
+        "Release",
+    ]
     item = record(reservations, rid)
     assert item["status"] == "EXPIRED" and item["expires_at"] == extended.body["expires_at"]
     assert item["closed_at"] >= item["expires_at"]
@@ -172,7 +211,7 @@ def test_insufficient_stock_fails_cleanly_naming_the_short_lines_and_holds_nothi
     refused = record(reservations, rid)  # kept for GET /reservations/{id}: why it was never held
     assert refused is not None and refused["status"] == "FAILED" and refused["error"] == "InsufficientStock"
     assert "sweep_shard" not in refused and "unarmed_shard" not in refused
-    assert entered_states(sfn, arn) == ["Reserve"]
+    assert entered_states(sfn, arn) == ["Route", "Reserve"]
     failed = events_for(stack, rid)
     assert [m["attributes"]["event_type"] for m in failed] == ["InventoryReservationFailed"]
     assert json.loads(failed[0]["message"])["error"]["details"]["lines"] == [
@@ -236,7 +275,7 @@ def test_a_second_execution_for_a_held_reservation_fails_without_touching_it(
     done = finished(sfn, other)
     # Then it fails on Reserve, and the hold is still the first one's, once
     assert done["status"] == "FAILED" and done["error"] == "ReservationConflict"
-    assert entered_states(sfn, other) == ["Reserve"]
+    assert entered_states(sfn, other) == ["Route", "Reserve"]
     assert counts(inventory_table, unique_id) == (5, 2, 3)
     assert record(reservations, rid)["task_token"] == token
     sfn.send_task_failure(taskToken=token, error="ReleaseRequested", cause="test")

@@ -15,19 +15,32 @@ from typing import Any
 
 import pytest
 from inventory.domain import reservation_requests as requests
-from inventory.domain.reservation_models import HoldPolicy, ReservationInput, ReservationStatus
+from inventory.domain import reservation_workflow as workflow
+from inventory.domain.reservation_models import (
+    HoldPolicy,
+    ReservationInput,
+    ReservationStatus,
+    wait_timestamp,
+)
 from inventory.domain.reservation_ports import Closing, Signal, Start
 from inventory.domain.reservation_upkeep import sweep
 from inventory.domain.reservation_workflow import (
     RELEASE_SIGNAL,
     TIMEOUT_ERROR,
+    HoldTimer,
     await_decision,
     fulfil,
     release,
     reserve,
 )
-from inventory.errors import HoldExtended, ReservationClosed, ReservationConflict, TransientStoreError
-from inventory.models import iso
+from inventory.errors import (
+    HoldExtended,
+    ReservationClosed,
+    ReservationConflict,
+    StaleTimer,
+    TransientStoreError,
+)
+from inventory.models import iso, parse_iso
 
 from tests.unit.fakes import FakeReservationStore, FakeWorkflow, RecordedEvents, Tables
 
@@ -273,3 +286,61 @@ def test_an_sdk_refusal_is_kept_and_a_rest_request_for_the_id_gets_the_same_refu
     with pytest.raises(Exception, match="not enough stock"):
         requests.place(world.store, world.workflow, POLICY, big.model_copy(update={"source": "api"}), now())
     assert world.workflow.starts == [] and world.counts() == (5, 0)
+
+
+# -- the REST execution's armed timer --------------------------------------------------------------
+def test_a_rest_start_carries_the_armed_hold_from_the_records_fixed_fields(world: World) -> None:
+    # Given a REST hold of 60 s
+    written = datetime(2026, 1, 5, 10, 0, 0, 400_000, tzinfo=UTC)
+    requests.place(world.store, world.workflow, POLICY, request("T1"), written)
+    ((_, payload),) = world.workflow.starts
+    # Then its execution input holds the timer (whole seconds to the expiry from 2 s after the write:
+    # the Hold state may start that late) and announces the hold
+    assert payload["hold"] == {
+        "reservation_id": "T1",
+        "timer": {
+            "hold_seconds": 58,
+            "wait_until": "2026-01-05T10:01:01Z",
+            "expires_at": "2026-01-05T10:01:01.000Z",
+        },
+        "announce": True,
+    }
+    # And an extension before the timer started changes nothing in it (every start joins one execution)
+    world.tables.reservations["T1"] = world.tables.reservations["T1"].model_copy(
+        update={"expires_at": "2026-01-05T10:05:00.000Z"}
+    )
+    assert workflow.execution_input(world.tables.reservations["T1"]) == payload
+
+
+def armed(seconds: int, expires: datetime) -> HoldTimer:
+    return HoldTimer(hold_seconds=seconds, wait_until=wait_timestamp(expires), expires_at=iso(expires))
+
+
+def test_a_hold_entered_too_late_for_its_timer_hands_back_a_shorter_one_and_writes_nothing(
+    world: World,
+) -> None:
+    # Given a REST hold whose Hold state was entered 10 s after the write, with the input's 57 s timer
+    requests.place(world.store, world.workflow, POLICY, request("T2"), now())
+    expires = parse_iso(world.tables.reservations["T2"].expires_at)
+    entered = expires - timedelta(seconds=50)
+    # When the Hold step runs
+    with pytest.raises(StaleTimer) as raised:
+        await_decision(world.store, "T2", "token-T2", entered, armed(57, expires), entered, world.events)
+    # Then it stored no token, announced nothing, and the new timer ends before the expiry
+    fresh = HoldTimer.model_validate_json(str(raised.value))
+    assert fresh.expires_at == iso(expires) and entered + timedelta(seconds=fresh.hold_seconds) <= expires
+    assert world.tables.reservations["T2"].task_token is None and world.events.types == []
+    # And armed with that timer, it waits: the token is stored and the hold announced once
+    await_decision(world.store, "T2", "token-T2", entered, fresh, entered, world.events)
+    assert world.tables.reservations["T2"].task_token == "token-T2"
+    assert world.events.types == ["InventoryReserved"]
+
+
+def test_a_timer_that_cannot_be_shorter_is_armed_as_it_is(world: World) -> None:
+    # Given a hold 0.5 s from its expiry whose Hold state has the shortest timer there is (1 s)
+    requests.place(world.store, world.workflow, POLICY, request("T3"), now())
+    expires = parse_iso(world.tables.reservations["T3"].expires_at)
+    entered = expires - timedelta(seconds=0.5)
+    # When the Hold step runs, then it arms (no endless re-arming); AwaitExpiry and Release follow
+    held = await_decision(world.store, "T3", "token-T3", entered, armed(1, expires), entered)
+    assert held.task_token == "token-T3"

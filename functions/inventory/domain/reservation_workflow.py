@@ -37,6 +37,7 @@ from inventory.errors import (
     InsufficientStock,
     InventoryError,
     ProductNotFound,
+    StaleTimer,
     StockRecordNotFound,
     ValidationFailed,
 )
@@ -48,6 +49,10 @@ EXTEND_SIGNAL = "ExtendRequested"
 # Step Functions' and Lambda's clocks may differ by a few milliseconds: a timer that fires this
 # close to the expiry has reached it.
 CLOCK_TOLERANCE = timedelta(milliseconds=250)
+# A REST hold's execution skips the Reserve step: its timer, in the execution input, assumes the
+# Hold step starts within this long of the write (AwaitExpiry waits out the rest); a later start
+# re-arms it from the time left (StaleTimer).
+START_SLACK = timedelta(seconds=2)
 OUTCOME_EVENTS = {
     ReservationStatus.FULFILLED: OutcomeEvent.COMMITTED,
     ReservationStatus.RELEASED: OutcomeEvent.RELEASED,
@@ -66,17 +71,31 @@ class HoldTimer(BaseModel):
 
 
 class ArmedHold(BaseModel):
+    """The state machine's `$.hold`. `announce`: the Hold step publishes RESERVED once it has stored
+    its token (REST holds, whose execution has no Reserve step to do it); re-arms never do."""
+
     reservation_id: str
     timer: HoldTimer
+    announce: bool = False
 
 
-def timer(reservation: Reservation, now: datetime) -> HoldTimer:
-    expires = parse_iso(reservation.expires_at)
+def timer_until(expires_at: str, now: datetime) -> HoldTimer:
+    expires = parse_iso(expires_at)
     return HoldTimer(
         hold_seconds=timer_seconds(expires, now),
         wait_until=wait_timestamp(expires),
-        expires_at=reservation.expires_at,
+        expires_at=expires_at,
     )
+
+
+def timer(reservation: Reservation, now: datetime) -> HoldTimer:
+    return timer_until(reservation.expires_at, now)
+
+
+def first_expiry(reservation: Reservation) -> str:
+    """The expiry the hold was written with (an extension moves `expires_at`, not this)."""
+    held = next((e for e in reservation.timeline if e.event == "HELD" and e.expires_at), None)
+    return held.expires_at if held is not None and held.expires_at else reservation.expires_at
 
 
 def new_hold(
@@ -110,8 +129,9 @@ def new_hold(
 
 
 def execution_input(reservation: Reservation) -> dict[str, object]:
-    """The execution input of a hold written over REST, derived from the record alone, so that every
-    start of it (the request, a repeat, the sweeper) sends the same input and joins one execution."""
+    """The execution input of a hold written over REST, derived from the record's fixed fields alone,
+    so that every start of it (the request, a repeat, the sweeper) sends the same input and joins
+    one execution. It carries the armed hold (`hold`), so the execution goes straight to Hold."""
     request = ReservationInput(
         reservation_id=reservation.reservation_id,
         items=reservation.lines,
@@ -119,7 +139,13 @@ def execution_input(reservation: Reservation) -> dict[str, object]:
         order_id=reservation.order_id,
         source=reservation.source or "api",
     )
-    return request.model_dump(mode="json", exclude_none=True)
+    started = parse_iso(reservation.created_at) + START_SLACK
+    armed = ArmedHold(
+        reservation_id=reservation.reservation_id,
+        timer=timer_until(first_expiry(reservation), started),
+        announce=request.source == "api",
+    )
+    return {**request.model_dump(mode="json", exclude_none=True), "hold": armed.model_dump(mode="json")}
 
 
 def _failed(
@@ -186,13 +212,33 @@ def reserve(
 
 
 def await_decision(
-    store: ReservationStore, reservation_id: str, task_token: str, now: datetime
+    store: ReservationStore,
+    reservation_id: str,
+    task_token: str,
+    now: datetime,
+    armed: HoldTimer | None = None,
+    entered_at: datetime | None = None,
+    announce_to: OutcomePublisher | None = None,
 ) -> Reservation:
     """The Hold step: leave the task token where confirm, release and extend will find it.
-    ReservationClosed when the record closed first (the state machine then settles it)."""
-    return store.store_token(
+    ReservationClosed when the record closed first (the state machine then settles it).
+
+    `armed` is the timer the Hold state has waited with since `entered_at`: if it would fire past
+    its expiry (the execution started late), StaleTimer hands back a shorter one, before anything
+    is written (each one shorter, so it ends). `announce_to` hears RESERVED once the token is
+    stored; a retry announces again (at least once)."""
+    if armed is not None and entered_at is not None:
+        fires = entered_at + timedelta(seconds=armed.hold_seconds)
+        fresh = timer_until(armed.expires_at, now + START_SLACK)
+        late = fires > parse_iso(armed.expires_at) + CLOCK_TOLERANCE
+        if late and fresh.hold_seconds < armed.hold_seconds:
+            raise StaleTimer(json.dumps(fresh.model_dump()))
+    held = store.store_token(
         reservation_id, task_token, TimelineEntry(at=iso(now), event="WAITING", state="Hold")
     )
+    if announce_to is not None:
+        announce_to.reservation(OutcomeEvent.RESERVED, held)
+    return held
 
 
 def _report(events: OutcomePublisher, reservation: Reservation) -> Reservation:
