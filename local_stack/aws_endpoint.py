@@ -30,7 +30,7 @@ from xml.etree import ElementTree
 from moto.server import DomainDispatcherApplication, create_backend_app
 
 from local_stack import moto_fixes, profiler
-from local_stack.call_counter import CallCounter, item_size, read_units, write_units
+from local_stack.call_counter import CallCounter, item_size, read_units, stored_item_size, write_units
 from local_stack.faults import Faults
 from local_stack.lambda_runtime import LambdaRuntime
 
@@ -83,10 +83,6 @@ def _dynamodb_backend(region: str) -> Any:
     return dynamodb_backends[DEFAULT_ACCOUNT_ID][region]
 
 
-def _attributes(item: Any) -> dict[str, Any] | None:
-    return None if item is None else item.to_json()["Attributes"]
-
-
 def _index_keys(table: Any, item: Any) -> list[tuple[Any, ...] | None]:
     keys: list[tuple[Any, ...] | None] = []
     for index in table.global_indexes or []:
@@ -106,12 +102,12 @@ class _Write:
     def __init__(self, table: Any, name: str, key: dict[str, Any], transactional: bool) -> None:
         item = moto_fixes.stored_item(table, key)
         self.table, self.name, self.key, self.transactional = table, name, key, transactional
-        self.size_before = item_size(_attributes(item))
+        self.size_before = stored_item_size(item)
         self.indexes_before = _index_keys(table, item)
 
     def units(self, succeeded: bool) -> float:
         item = moto_fixes.stored_item(self.table, self.key)
-        size = max(self.size_before, item_size(_attributes(item)) if succeeded else 0)
+        size = max(self.size_before, stored_item_size(item) if succeeded else 0)
         units = write_units(size, self.transactional)
         if succeeded:
             for before, after in zip(self.indexes_before, _index_keys(self.table, item), strict=True):

@@ -77,6 +77,40 @@ def _binary_size(inner: Any) -> int:
         return len(str(inner))
 
 
+def stored_value_size(value: Any) -> int:
+    """`value_size` of a value as moto stores it (a DynamoType: `.type`, `.value`, nested DynamoTypes
+    in lists and maps), without first rendering the item to DynamoDB JSON (a deep copy per write)."""
+    kind, inner = value.type, value.value
+    if kind == "S":
+        return len(str(inner).encode())
+    if kind == "N":
+        return _number_size(str(inner))
+    if kind == "M":
+        return 3 + sum(
+            len(str(name).encode()) + stored_value_size(element) + 1 for name, element in inner.items()
+        )
+    if kind == "L":
+        return 3 + sum(stored_value_size(element) + 1 for element in inner)
+    if kind == "B":
+        return _binary_size(inner)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "SS":
+        return sum(len(str(element).encode()) for element in inner)
+    if kind == "NS":
+        return sum(_number_size(str(element)) for element in inner)
+    if kind == "BS":
+        return sum(_binary_size(element) for element in inner)
+    return 0
+
+
+def stored_item_size(item: Any) -> int:
+    """`item_size` of an item as moto stores it (`.attrs`: name -> DynamoType), or 0 for None."""
+    if item is None:
+        return 0
+    return sum(len(name.encode()) + stored_value_size(value) for name, value in item.attrs.items())
+
+
 def item_size(attributes: dict[str, Any] | None) -> int:
     if not attributes:
         return 0
