@@ -16,6 +16,7 @@ from bench.local_endpoints import profile
 from bench.scenario import Context
 from bench.seeding import create_product
 from bench.stats import latency, table
+from bench.warmup import warm_reservation_path
 
 PRODUCTS = 8
 GROWTH_TO_GO_ON = 1.05  # another level only if the last one gained at least 5 %
@@ -75,8 +76,7 @@ def run(ctx: Context) -> dict[str, Any]:
     skus = [ctx.sku(f"THRU{k}") for k in range(4 if ctx.smoke else PRODUCTS)]
     for sku in skus:
         create_product(ctx.rest, sku, 1_000_000)
-    for sku in skus[:4]:  # warm the sandboxes
-        calls.reserve(ctx.rest, sku, f"{sku}-warm", 900)
+    warm_reservation_path(ctx)  # every sandbox of the path, before the first level
 
     measured: list[dict[str, Any]] = []
     for clients in levels:
