@@ -27,6 +27,7 @@ import base64
 import math
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,11 +43,8 @@ def _number_size(text: str) -> int:
     return (len(mantissa) + 1) // 2 + 1
 
 
-def value_size(value: Any) -> int:
-    """The size of one DynamoDB JSON value (`{"S": "..."}`, `{"N": "5"}`, `{"M": {...}}`, ...)."""
-    if not isinstance(value, dict) or not value:
-        return 0
-    kind, inner = next(iter(value.items()))
+def _size(kind: str, inner: Any, nested: Callable[[Any], int]) -> int:
+    """DynamoDB's size of one value of type `kind`; `nested` sizes the elements of lists and maps."""
     if kind == "S":
         return len(str(inner).encode())
     if kind == "N":
@@ -56,9 +54,9 @@ def value_size(value: Any) -> int:
     if kind in ("BOOL", "NULL"):
         return 1
     if kind == "L":
-        return 3 + sum(value_size(element) + 1 for element in inner)
+        return 3 + sum(nested(element) + 1 for element in inner)
     if kind == "M":
-        return 3 + sum(len(str(name).encode()) + value_size(element) + 1 for name, element in inner.items())
+        return 3 + sum(len(str(name).encode()) + nested(element) + 1 for name, element in inner.items())
     if kind == "SS":
         return sum(len(str(element).encode()) for element in inner)
     if kind == "NS":
@@ -66,6 +64,14 @@ def value_size(value: Any) -> int:
     if kind == "BS":
         return sum(_binary_size(element) for element in inner)
     return 0
+
+
+def value_size(value: Any) -> int:
+    """The size of one DynamoDB JSON value (`{"S": "..."}`, `{"N": "5"}`, `{"M": {...}}`, ...)."""
+    if not isinstance(value, dict) or not value:
+        return 0
+    kind, inner = next(iter(value.items()))
+    return _size(kind, inner, value_size)
 
 
 def _binary_size(inner: Any) -> int:
@@ -80,28 +86,7 @@ def _binary_size(inner: Any) -> int:
 def stored_value_size(value: Any) -> int:
     """`value_size` of a value as moto stores it (a DynamoType: `.type`, `.value`, nested DynamoTypes
     in lists and maps), without first rendering the item to DynamoDB JSON (a deep copy per write)."""
-    kind, inner = value.type, value.value
-    if kind == "S":
-        return len(str(inner).encode())
-    if kind == "N":
-        return _number_size(str(inner))
-    if kind == "M":
-        return 3 + sum(
-            len(str(name).encode()) + stored_value_size(element) + 1 for name, element in inner.items()
-        )
-    if kind == "L":
-        return 3 + sum(stored_value_size(element) + 1 for element in inner)
-    if kind == "B":
-        return _binary_size(inner)
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind == "SS":
-        return sum(len(str(element).encode()) for element in inner)
-    if kind == "NS":
-        return sum(_number_size(str(element)) for element in inner)
-    if kind == "BS":
-        return sum(_binary_size(element) for element in inner)
-    return 0
+    return _size(value.type, value.value, stored_value_size)
 
 
 def stored_item_size(item: Any) -> int:
