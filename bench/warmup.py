@@ -19,8 +19,9 @@ ROUNDS = 2
 HOLD_S = 900
 
 
-def warm_reservation_path(ctx: Context, name: str = "WARM") -> None:
-    """Holds and releases CONCURRENCY units of a product of its own, CONCURRENCY at a time."""
+def warm_reservation_path(ctx: Context, name: str) -> None:
+    """Holds and releases CONCURRENCY units of a product of its own (`name`: unique among the
+    scenarios sharing a stack), CONCURRENCY at a time."""
     sku = ctx.sku(name)
     create_product(ctx.rest, sku, CONCURRENCY * ROUNDS)
     deadline = time.monotonic() + 60

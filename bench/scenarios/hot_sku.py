@@ -59,7 +59,7 @@ def run(ctx: Context) -> dict[str, Any]:
     size = _sizes(ctx.smoke)
     sku, stock = ctx.sku("HOT"), size["stock"]
     create_product(ctx.rest, sku, stock)
-    warm_reservation_path(ctx)  # the sandboxes start cold: not the race's cost
+    warm_reservation_path(ctx, "WARMHOT")  # the sandboxes start cold: not the race's cost
     replies: list[tuple[str, Reply]] = []
     lock = threading.Lock()
 

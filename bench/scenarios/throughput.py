@@ -76,7 +76,7 @@ def run(ctx: Context) -> dict[str, Any]:
     skus = [ctx.sku(f"THRU{k}") for k in range(4 if ctx.smoke else PRODUCTS)]
     for sku in skus:
         create_product(ctx.rest, sku, 1_000_000)
-    warm_reservation_path(ctx)  # every sandbox of the path, before the first level
+    warm_reservation_path(ctx, "WARMTHRU")  # every sandbox of the path, before the first level
 
     measured: list[dict[str, Any]] = []
     for clients in levels:
