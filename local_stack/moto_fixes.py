@@ -107,6 +107,7 @@ def apply_all() -> None:
     evaluate_choice_variables_quietly()
     compute_queue_attributes_on_demand()
     encode_plain_results_directly()
+    parse_plain_item_requests_directly()
     list_handler_methods_once()
     check_update_clauses_at_the_root()
     parse_update_expressions_once()
@@ -967,6 +968,55 @@ def encode_plain_results_directly() -> None:
         return original(self, context)
 
     ActionResult.execute_result = execute_result  # type: ignore[method-assign]
+
+
+# DynamoDB JSON that botocore's model-driven parse would change: blobs (base64 -> bytes) and nulls
+# (dropped). A body holding either, even inside a string, takes moto's parser.
+_NOT_PLAIN_REQUEST = (b'"B"', b'"BS"', b"null")
+
+
+def plain_json_params(operation: Any, body: bytes) -> dict[str, Any] | None:
+    """What moto's JSON parser makes of an item operation's body, read by `json.loads` alone, or
+    None when the body holds what the parser would convert. The input shapes of these operations
+    hold no timestamps or floats, and boto3 sends only modeled members; top-level keys outside the
+    input shape are dropped, as the parser drops them."""
+    if not body or any(marker in body for marker in _NOT_PLAIN_REQUEST):
+        return None
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(parsed, dict) or operation.input_shape is None:
+        return None
+    members = operation.input_shape.members
+    return {key: value for key, value in parsed.items() if key in members}
+
+
+def parse_plain_item_requests_directly() -> None:
+    """moto 5 parses every request body by walking it against its botocore shape, node by node; for
+    the item operations of the reservation path that walk was a sizeable part of each DynamoDB
+    call, and turns plain JSON into the same plain JSON. Those bodies are read directly; any other
+    request, or a body with blobs or nulls, still takes moto's parser."""
+    if not _once("parse_plain_item_requests_directly"):
+        return
+    from moto.core.utils import get_service_model
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.parse_parameters
+    operations = DIRECT_JSON_OPERATIONS["dynamodb"]
+
+    @functools.wraps(original)
+    def parse_parameters(self: DynamoHandler, request: Any) -> None:
+        action = self._get_action()
+        if action in operations:
+            operation = get_service_model(self.boto3_service_name).operation_model(action)
+            params = plain_json_params(operation, request.data)
+            if params is not None:
+                self.params = params
+                return
+        original(self, request)
+
+    DynamoHandler.parse_parameters = parse_parameters  # type: ignore[method-assign,assignment]
 
 
 def list_handler_methods_once() -> None:

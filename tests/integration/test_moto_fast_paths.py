@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from moto.core.parse import JSONParser
 from moto.core.serialize import XFormedAttributePicker, get_serializer_class
 
 from local_stack import moto_fixes
@@ -52,7 +53,33 @@ def encoded(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any, Any]]:
     return seen
 
 
-def test_item_operations_answer_as_moto_serializer_does(aws: Any, encoded: list[Any]) -> None:
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any, Any]]:
+    """Every request body the fast path read (None: it left the body to moto's parser), next to
+    what moto's model-driven JSON parser makes of the same body."""
+    seen: list[tuple[str, Any, Any]] = []
+    direct = moto_fixes.plain_json_params
+
+    def recording(operation: Any, body: bytes) -> Any:
+        params = direct(operation, body)
+        request = {
+            "method": "POST",
+            "values": {},
+            "headers": {},
+            "body": body,
+            "url_path": "/",
+            "url_params": {},
+        }
+        seen.append((operation.name, params, JSONParser(operation, map_type=dict).parse(request)))
+        return params
+
+    monkeypatch.setattr(moto_fixes, "plain_json_params", recording)
+    return seen
+
+
+def test_item_operations_read_and_answer_as_moto_does(
+    aws: Any, encoded: list[Any], parsed: list[Any]
+) -> None:
     # Given a table with a stream
     ddb = aws("dynamodb")
     name = f"fast-{uuid.uuid4().hex[:10]}"
@@ -116,6 +143,13 @@ def test_item_operations_answer_as_moto_serializer_does(aws: Any, encoded: list[
     assert {"BatchGetItem", "BatchWriteItem", "TransactGetItems", "TransactWriteItems", "GetRecords"} <= names
     for operation, direct, serialized in encoded:
         assert direct == serialized, operation
+    # And each request read directly is what moto's parser makes of it; a body with blobs is not
+    read = {operation for operation, params, _ in parsed if params is not None}
+    assert {"PutItem", "GetItem", "UpdateItem", "Query", "Scan", "DeleteItem"} <= read
+    assert {"BatchGetItem", "BatchWriteItem", "TransactGetItems", "TransactWriteItems"} <= read
+    for operation, params, by_model in parsed:
+        assert params is None or params == by_model, operation
+    assert [operation for operation, params, _ in parsed if params is None] == ["PutItem"]
     assert got["Item"]["b"] == {"B": b"\x00\xffxy"}
     assert got["Item"]["bs"] == {"BS": [b"1", b"\x02"]}
     assert "LastEvaluatedKey" in page
