@@ -54,6 +54,21 @@ def peak_open(holds: list[Hold]) -> int:
     return peak
 
 
+def busiest_second(moments: list[float]) -> int:
+    """The most moments falling in one whole second (expiries are whole seconds)."""
+    counts: dict[int, int] = {}
+    for moment in moments:
+        counts[int(moment)] = counts.get(int(moment), 0) + 1
+    return max(counts.values(), default=0)
+
+
+def rate_per_s(moments: list[float]) -> float | None:
+    """How many per second from the first to the last moment."""
+    if len(moments) < 2 or max(moments) == min(moments):
+        return None
+    return round(len(moments) / (max(moments) - min(moments)), 1)
+
+
 def _records(ddb: Any, table: str, ids: list[str]) -> dict[str, dict[str, Any]]:
     """Reservation records, read consistently 100 at a time."""
     found: dict[str, dict[str, Any]] = {}
@@ -119,6 +134,7 @@ def run(ctx: Context) -> dict[str, Any]:
         records = _records(ddb, table, ids)
 
     lags_ms: list[float] = []
+    closed_at: list[float] = []
     statuses: dict[str, int] = {}
     for hold in holds:
         record = records.get(hold.reservation_id, {})
@@ -126,7 +142,14 @@ def run(ctx: Context) -> dict[str, Any]:
         statuses[status] = statuses.get(status, 0) + 1
         closed = record.get("closed_at") or record.get("updated_at")
         if status == "EXPIRED" and closed:
-            lags_ms.append((epoch(str(closed)) - hold.expires_at) * 1000)
+            closed_at.append(epoch(str(closed)))
+            lags_ms.append((closed_at[-1] - hold.expires_at) * 1000)
+    # The lag is a queue when expiries come faster than the engine releases: both rates say so.
+    expiries = [h.expires_at for h in holds]
+    figures["expiry_window_s"] = round(max(expiries) - min(expiries), 1) if expiries else None
+    figures["expiries_per_s"] = rate_per_s(expiries)
+    figures["expiries_in_busiest_second"] = busiest_second(expiries)
+    figures["releases_per_s"] = rate_per_s(closed_at)
     figures["statuses"] = dict(sorted(statuses.items()))
     figures["lag_after_expires_at"] = latency(lags_ms)
     figures["lag_min_ms"] = round(min(lags_ms), 2) if lags_ms else None
