@@ -112,7 +112,7 @@ class _Worker:
 
 
 class _Waiter:
-    """An invocation queued for a busy pool. `_release` hands it a warm worker, or (worker None) the
+    """An invocation queued for a busy pool. `_hand_on` hands it a warm worker, or (worker None) the
     slot of one that died, so that it starts its own."""
 
     __slots__ = ("closed", "ready", "worker")

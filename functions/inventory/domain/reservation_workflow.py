@@ -229,10 +229,10 @@ def await_decision(
     stored; a retry announces again (at least once)."""
     if armed is not None and entered_at is not None:
         fires = entered_at + timedelta(seconds=armed.hold_seconds)
-        fresh = timer_until(armed.expires_at, now + START_SLACK)
-        late = fires > parse_iso(armed.expires_at) + CLOCK_TOLERANCE
-        if late and fresh.hold_seconds < armed.hold_seconds:
-            raise StaleTimer(json.dumps(fresh.model_dump()))
+        if fires > parse_iso(armed.expires_at) + CLOCK_TOLERANCE:
+            fresh = timer_until(armed.expires_at, now + START_SLACK)
+            if fresh.hold_seconds < armed.hold_seconds:
+                raise StaleTimer(json.dumps(fresh.model_dump()))
     held = store.store_token(
         reservation_id, task_token, TimelineEntry(at=iso(now), event="WAITING", state="Hold")
     )
