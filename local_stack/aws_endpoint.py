@@ -31,6 +31,7 @@ from moto.server import DomainDispatcherApplication, create_backend_app
 
 from local_stack import moto_fixes, profiler
 from local_stack.call_counter import CallCounter, item_size, read_units, stored_item_size, write_units
+from local_stack.fair_lock import FairLock
 from local_stack.faults import Faults
 from local_stack.lambda_runtime import LambdaRuntime
 
@@ -164,8 +165,9 @@ class AwsEndpoint:
         moto_fixes.state_transition_listeners[:] = [self.counter.state_transition]
         # moto applies a transaction's actions one by one: a request running meanwhile could read
         # the half-done transaction (or its stream records), or have its own write undone when the
-        # transaction is rolled back. DynamoDB requests therefore reach moto one at a time.
-        self._dynamodb_lock = threading.Lock()
+        # transaction is rolled back. DynamoDB requests therefore reach moto one at a time, in the
+        # order they arrived (a plain Lock lets a few requests wait far longer than the rest).
+        self._dynamodb_lock = FairLock()
         self.faults = runtime.faults = Faults()  # only tests add rules (`/_local/faults`)
 
     def calls(self) -> dict[str, Any]:

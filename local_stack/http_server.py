@@ -11,10 +11,19 @@ Chunked requests and HTTP/1.0 keep werkzeug's behaviour. Idle connections close 
 one write, with TCP_NODELAY: one segment on loopback instead of two (the kernel's share of a
 small response is about the same as its Python share), and no Nagle delay on a kept-alive
 connection.
+
+New connections are served by a pool of handler threads started with the server, not by a new
+thread each: `Thread.start()` blocks until the new thread has been scheduled, which on a busy
+interpreter takes several GIL switches, and the one thread accepting connections paid that for
+each. A burst of new connections (a checkout peak opening its connections) then waited in the
+listen backlog for seconds while the connections accepted first were served again and again. The
+pool grows by one thread whenever a connection arrives and every thread is busy (as many threads
+as connections open at once, as before), and its threads are reused, never ended.
 """
 
 from __future__ import annotations
 
+import queue
 import selectors
 import socket
 import threading
@@ -171,8 +180,63 @@ class KeepAliveRequestHandler(WSGIRequestHandler):
             self._body.drain()
 
 
-def serve(host: str, port: int, app: Callable[..., Any]) -> BaseWSGIServer:
-    """A threaded server for `app` with keep-alive connections (not yet serving)."""
+def serve(host: str, port: int, app: Callable[..., Any], prestarted: int | None = None) -> BaseWSGIServer:
+    """A threaded server for `app` with keep-alive connections (not yet serving); its handler pool
+    is `server.handler_pool`."""
     server = make_server(host, port, app, threaded=True, request_handler=KeepAliveRequestHandler)
     server.daemon_threads = True  # type: ignore[attr-defined]
+    pool = HandlerPool(server, HandlerPool.PRESTARTED if prestarted is None else prestarted)
+    server.handler_pool = pool  # type: ignore[attr-defined]
+    server.process_request = pool.submit  # type: ignore[method-assign]
+    close = server.server_close
+
+    def server_close() -> None:
+        close()
+        pool.close()
+
+    server.server_close = server_close  # type: ignore[method-assign]
     return server
+
+
+class HandlerPool:
+    """Threads that serve a server's connections, each until it closes, then the next one queued."""
+
+    PRESTARTED = 64  # a burst of this many new connections needs no Thread.start()
+
+    def __init__(self, server: BaseWSGIServer, prestarted: int = PRESTARTED) -> None:
+        self._handle = server.process_request_thread  # type: ignore[attr-defined]
+        self._queue: queue.Queue[tuple[Any, Any] | None] = queue.Queue()
+        self._lock = threading.Lock()
+        self._idle = 0  # threads waiting for a connection that no queued connection has claimed
+        self.threads: list[threading.Thread] = []
+        for _ in range(prestarted):
+            self._add_thread()
+        with self._lock:
+            self._idle = prestarted
+
+    def submit(self, request: Any, client_address: Any) -> None:
+        """`process_request`: hands the connection to an idle thread, or to a new one if none is."""
+        with self._lock:
+            claimed = self._idle > 0
+            if claimed:
+                self._idle -= 1
+        self._queue.put((request, client_address))
+        if not claimed:
+            self._add_thread()
+
+    def close(self) -> None:
+        """Ends every thread once it has finished its connection."""
+        for _ in self.threads:
+            self._queue.put(None)
+
+    def _add_thread(self) -> None:
+        thread = threading.Thread(target=self._serve, name=f"http-handler-{len(self.threads)}", daemon=True)
+        self.threads.append(thread)
+        thread.start()
+
+    def _serve(self) -> None:
+        while (work := self._queue.get()) is not None:
+            request, client_address = work
+            self._handle(request, client_address)  # handles errors and closes the connection itself
+            with self._lock:
+                self._idle += 1

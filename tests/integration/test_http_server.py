@@ -92,3 +92,64 @@ def test_the_writer_sends_on_flush_and_closes_like_a_socket_writer() -> None:
     assert writer.closed
     ours.close()
     theirs.close()
+
+
+def test_new_connections_are_served_without_waiting_for_a_thread_start(
+    server: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given every Thread.start() counted from now on (it blocks until the new thread runs, which
+    # on a busy interpreter held up the accepting thread once per new connection)
+    started: list[threading.Thread] = []
+    original = threading.Thread.start
+
+    def counted(self: threading.Thread) -> None:
+        started.append(self)
+        original(self)
+
+    monkeypatch.setattr(threading.Thread, "start", counted)
+    # When twenty new connections each send a request and stay open
+    connections = [http.client.HTTPConnection("127.0.0.1", server, timeout=5) for _ in range(20)]
+    for n, connection in enumerate(connections):
+        connection.request("POST", "/echo", body=str(n).encode())
+    answers = []
+    for connection in connections:
+        response = connection.getresponse()
+        answers.append((response.status, response.read()))
+    # Then each connection is answered, and keeps working, with no Thread.start() on the way
+    for connection in connections:
+        connection.request("GET", "/empty")
+        response = connection.getresponse()
+        answers.append((response.status, response.read()))
+        connection.close()
+    assert answers[:20] == [(200, f"echo:{n}".encode()) for n in range(20)]
+    assert answers[20:] == [(204, b"")] * 20
+    assert started == []
+
+
+def test_the_pool_grows_when_every_thread_is_busy_and_ends_its_threads_on_close() -> None:
+    # Given a server whose handler pool starts with one thread
+    port = free_port()
+    served = http_server.serve("127.0.0.1", port, _app, prestarted=1)
+    pool: http_server.HandlerPool = served.handler_pool  # type: ignore[attr-defined]
+    thread = threading.Thread(target=served.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        # When three connections stay open at once, each with a request answered
+        connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=5) for _ in range(3)]
+        answers = []
+        for n, connection in enumerate(connections):
+            connection.request("POST", "/echo", body=str(n).encode())
+            response = connection.getresponse()
+            answers.append((response.status, response.read()))
+        # Then each was served, by a thread of its own: the pool grew to three
+        assert answers == [(200, f"echo:{n}".encode()) for n in range(3)]
+        assert len(pool.threads) == 3
+        for connection in connections:
+            connection.close()
+    finally:
+        served.shutdown()
+        served.server_close()
+    # And once the server is closed, the pool's threads end
+    for handler in pool.threads:
+        handler.join(10)
+    assert not any(handler.is_alive() for handler in pool.threads)
