@@ -36,6 +36,15 @@ def local_outputs(stack: LocalStack) -> list[str]:
     return ["  Template outputs (local):", *shown] if shown else []
 
 
+# The stack is one interpreter running hundreds of threads (one per open execution, per task, per
+# connection). When more of them are ready than there are CPUs, CPython passes the GIL from one to
+# the next every switch interval (5 ms by default); in a burst of expiring holds that handoff took
+# more CPU than the work, most of it in the kernel, and the engine released fewer holds a second the
+# more were due. The threads do short pieces of work between waits, so a longer interval changes
+# nothing while the stack keeps up, and keeps it working when it does not.
+GIL_SWITCH_INTERVAL_S = 0.02
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local_stack", description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 3000)))
@@ -118,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     # `kill -USR1 <pid>` prints every thread's stack: the way to see what a stuck local stack is doing.
     faulthandler.register(signal.SIGUSR1, all_threads=True)
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
