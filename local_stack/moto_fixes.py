@@ -50,6 +50,9 @@ Found by profiling a local stack under reservation load (200 lifecycles: 1,211 `
 - `parse_update_expressions_once`: an `UpdateItem` (or a transaction's `Update`) parsed its
   expression twice, in the request handler and in the backend; an application sends the same few
   expressions again and again. Parsed trees are kept per expression (the validator works on a copy).
+- `query_one_partition`: a `Query` on a table's own key listed (and sorted) every item of the table
+  to keep those of one partition, so reading a product's stock, or its ledger, got slower with
+  every item in the table (a stack left running all day). It now lists that partition only.
 - `copy_expression_trees_structurally`: that copy (`copy.deepcopy` of the tree, for every update)
   went through the generic reduce protocol node by node; nodes now copy their own attributes
   (3 times faster, the same tree).
@@ -112,6 +115,7 @@ def apply_all() -> None:
     check_update_clauses_at_the_root()
     parse_update_expressions_once()
     copy_expression_trees_structurally()
+    query_one_partition()
 
 
 # -- instance tracking ---------------------------------------------------------------------------
@@ -1103,3 +1107,47 @@ def copy_expression_trees_structurally() -> None:
         return new
 
     Node.__deepcopy__ = node_deepcopy
+
+
+_partition = threading.local()  # the (table, hash key) a base-table Query on this thread reads
+
+
+def query_one_partition() -> None:
+    """moto's `Table.query` takes `all_items()` and keeps those whose hash key is the one asked for.
+    While a query on the table's own key (no index) runs, `all_items()` of that table answers that
+    partition only, in the same order (by range key, as the whole-table list is sorted); the query
+    still checks every hash key itself. Index queries keep reading the whole table."""
+    if not _once("query_one_partition"):
+        return
+    from moto.dynamodb.models.table import Table
+
+    query, all_items = Table.query, Table.all_items
+
+    @functools.wraps(all_items)
+    def partition_items(self: Table) -> list[Any]:
+        reading = getattr(_partition, "reading", None)
+        if reading is None or reading[0] is not self:
+            return partition_items.whole_table(self)  # type: ignore[attr-defined]
+        bucket = self.items.get(reading[1])  # .get: `items` is a defaultdict, a lookup would add
+        if bucket is None:
+            return []
+        if not self.range_key_attr:
+            return [bucket]
+        return sorted(bucket.values(), key=lambda item: item.range_key)
+
+    @functools.wraps(query)
+    def query_partition(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        if index_name or hash_key is None:
+            return query(self, hash_key, *args, **kwargs)
+        outer = getattr(_partition, "reading", None)
+        _partition.reading = (self, hash_key)
+        try:
+            return query(self, hash_key, *args, **kwargs)
+        finally:
+            _partition.reading = outer
+
+    Table.all_items = partition_items  # type: ignore[method-assign]
+    Table.query = query_partition  # type: ignore[method-assign]
+    partition_items.whole_table = all_items  # type: ignore[attr-defined]
+    query_partition.whole_table = query  # type: ignore[attr-defined]

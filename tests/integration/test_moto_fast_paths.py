@@ -423,3 +423,108 @@ def test_an_expression_tree_copy_is_the_same_tree_with_parents_in_the_copy() -> 
 
     # When it is copied, then the copy is the same tree, made of new nodes whose parents are in the copy
     same(tree, copy.deepcopy(tree), None)
+
+
+KEYED_TABLE = {
+    "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}, {"AttributeName": "r", "KeyType": "RANGE"}],
+    "AttributeDefinitions": [
+        {"AttributeName": "k", "AttributeType": "S"},
+        {"AttributeName": "r", "AttributeType": "N"},
+        {"AttributeName": "g", "AttributeType": "S"},
+    ],
+    "GlobalSecondaryIndexes": [
+        {
+            "IndexName": "by-g",
+            "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"},
+        }
+    ],
+    "BillingMode": "PAY_PER_REQUEST",
+}
+
+
+def _all_pages(ddb: Any, request: dict[str, Any]) -> list[dict[str, Any]]:
+    pages = []
+    while True:
+        page = ddb.query(**request)
+        page.pop("ResponseMetadata", None)
+        pages.append(page)
+        if "LastEvaluatedKey" not in page:
+            return pages
+        request = {**request, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+
+def test_a_query_on_the_table_key_lists_its_partition_only_and_answers_as_before(
+    aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.dynamodb.models.table import Table
+
+    # Given a table of six partitions of six items each, with an index
+    ddb = aws("dynamodb")
+    name = f"part-{uuid.uuid4().hex[:10]}"
+    ddb.create_table(TableName=name, **KEYED_TABLE)
+    for p in range(6):
+        for r in (5, 0, 3, 1, 4, 2):  # written out of order: the answer's order is the engine's
+            item = {
+                "k": {"S": f"p{p}"},
+                "r": {"N": str(r - 2)},
+                "g": {"S": f"g{r % 2}"},
+                "v": {"N": str(p * r)},
+            }
+            ddb.put_item(TableName=name, Item=item)
+    key = {":k": {"S": "p3"}}
+    queries: list[dict[str, Any]] = [
+        {"KeyConditionExpression": "k = :k", "ExpressionAttributeValues": key},
+        {"KeyConditionExpression": "k = :k", "ExpressionAttributeValues": {":k": {"S": "absent"}}},
+        {
+            "KeyConditionExpression": "k = :k AND r > :r",
+            "ExpressionAttributeValues": {**key, ":r": {"N": "0"}},
+        },
+        {
+            "KeyConditionExpression": "k = :k AND r BETWEEN :a AND :b",
+            "ExpressionAttributeValues": {**key, ":a": {"N": "-1"}, ":b": {"N": "2"}},
+            "ScanIndexForward": False,
+        },
+        {"KeyConditionExpression": "k = :k", "ExpressionAttributeValues": key, "Limit": 2},
+        {
+            "KeyConditionExpression": "k = :k",
+            "FilterExpression": "v > :v",
+            "ExpressionAttributeValues": {**key, ":v": {"N": "6"}},
+            "ConsistentRead": True,
+        },
+        {"KeyConditionExpression": "k = :k", "ExpressionAttributeValues": key, "Select": "COUNT"},
+        {
+            "KeyConditionExpression": "k = :k",
+            "ExpressionAttributeValues": key,
+            "ProjectionExpression": "r, v",
+        },
+    ]
+    on_index = {
+        "IndexName": "by-g",
+        "KeyConditionExpression": "g = :g",
+        "ExpressionAttributeValues": {":g": {"S": "g1"}},
+    }
+    listed: list[str] = []
+    whole_table = Table.all_items.whole_table  # type: ignore[attr-defined]
+
+    def listing(table: Any) -> Any:
+        listed.append(table.name)
+        return whole_table(table)
+
+    monkeypatch.setattr(Table.all_items, "whole_table", listing)
+    try:
+        # When each query runs (every page) with the fix
+        fixed = [_all_pages(ddb, {"TableName": name, **q}) for q in queries]
+        # Then none of them listed the whole table, while a query on the index still does
+        assert name not in listed
+        fixed_index = _all_pages(ddb, {"TableName": name, **on_index})
+        assert name in listed
+        # And moto's own query answers every one of them exactly the same
+        monkeypatch.setattr(Table, "query", Table.query.whole_table)  # type: ignore[attr-defined]
+        monkeypatch.setattr(Table, "all_items", whole_table)
+        assert [_all_pages(ddb, {"TableName": name, **q}) for q in queries] == fixed
+        assert _all_pages(ddb, {"TableName": name, **on_index}) == fixed_index
+        assert [item["r"]["N"] for item in fixed[0][0]["Items"]] == ["-2", "-1", "0", "1", "2", "3"]
+        assert [len(page["Items"]) for page in fixed[4]] == [2, 2, 2]
+    finally:
+        ddb.delete_table(TableName=name)
