@@ -74,8 +74,10 @@ def _compile(path: str) -> tuple[re.Pattern[str], list[str], tuple[int, int]]:
         else:
             literals += 1
             parts.append(re.escape(segment))
-    regex = "^/" + "/".join(parts) + "/?$" if path.strip("/") else "^/$"
-    return re.compile(regex), params, (literals, -len(params))
+    # \Z, not $: `$` also matches before a trailing newline, so `/inventory/%0A` took the
+    # `/inventory` route; API Gateway gives it to `/inventory/{productId}` with the id "\n".
+    regex = "^/" + "/".join(parts) + "/?\\Z" if path.strip("/") else "^/\\Z"
+    return re.compile(regex, re.DOTALL), params, (literals, -len(params))
 
 
 class RestApiGateway:

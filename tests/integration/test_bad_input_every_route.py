@@ -24,6 +24,8 @@ BAD_IDS = {
     "unicode": "SKU-\u00fcber",
     "control character": "SKU-\u0000-X",
     "newline": "SKU\nX",
+    "trailing newline": "SKU\n",
+    "only a newline": "\n",
     "dot dot": "..",
     "encoded dot dot": "%2E%2E",
     "too long": "A" * 129,

@@ -15,6 +15,19 @@ def test_path_parameters_match_one_segment_and_greedy_ones_the_rest() -> None:
     assert greedy.match("/files/a/b/c").groupdict() == {"proxy": "a/b/c"}
 
 
+def test_a_trailing_newline_is_part_of_the_path_not_its_end() -> None:
+    # Given the list route and the one-product route
+    listing, _, _ = _compile("/inventory")
+    product, _, _ = _compile("/inventory/{productId}")
+    greedy, _, _ = _compile("/files/{proxy+}")
+    # Then a path ending in a newline is matched the way API Gateway does, never as a shorter path
+    assert listing.match("/inventory/\n") is None
+    assert product.match("/inventory/\n").groupdict() == {"productId": "\n"}
+    assert product.match("/inventory/SKU-1\n").groupdict() == {"productId": "SKU-1\n"}
+    assert listing.match("/inventory\n") is None
+    assert greedy.match("/files/a\nb/c").groupdict() == {"proxy": "a\nb/c"}
+
+
 def test_literal_segments_are_more_specific_than_parameters() -> None:
     literal = _compile("/inventory/check")[2]
     param = _compile("/inventory/{productId}")[2]

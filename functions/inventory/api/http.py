@@ -96,7 +96,17 @@ def _bad_path_ids(app: APIGatewayRestResolver) -> Response | None:
 
 
 def enforce_scope(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
-    return _scope_refusal(app) or next_middleware(app)
+    """The caller's scope, then the ids in the path, as API Gateway read them. Powertools matches a
+    route with `$`, which also matches before a trailing newline: `/inventory/SKU%0A` would be read
+    as product `SKU`, and `/inventory/%0A` as the product list. The route API Gateway matched
+    (`resource`) and the ids it passed (`pathParameters`) decide instead."""
+    route = app.context.get("_route")
+    resource = app.current_event.raw_event.get("resource")
+    if route is not None and resource and route.openapi_path != resource:
+        declared = _declared_route(app)
+        refusal = (_scope_refusal(app, declared) or _bad_path_ids(app)) if declared is not None else None
+        return refusal or json_response(404, error_body("NOT_FOUND", "no such resource"))
+    return _scope_refusal(app) or _bad_path_ids(app) or next_middleware(app)
 
 
 def reject_unknown_query_parameters(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
