@@ -207,12 +207,10 @@ class HandlerPool:
         self._handle = server.process_request_thread  # type: ignore[attr-defined]
         self._queue: queue.Queue[tuple[Any, Any] | None] = queue.Queue()
         self._lock = threading.Lock()
-        self._idle = 0  # threads waiting for a connection that no queued connection has claimed
+        self._idle = prestarted  # threads waiting for a connection that no queued one has claimed
         self.threads: list[threading.Thread] = []
         for _ in range(prestarted):
             self._add_thread()
-        with self._lock:
-            self._idle = prestarted
 
     def submit(self, request: Any, client_address: Any) -> None:
         """`process_request`: hands the connection to an idle thread, or to a new one if none is."""

@@ -95,6 +95,17 @@ def _bad_path_ids(app: APIGatewayRestResolver) -> Response | None:
     )
 
 
+def _unmatched_path(app: APIGatewayRestResolver) -> Response:
+    """A path the resolver's own route rules did not take as API Gateway did: answered as the route
+    API Gateway matched would answer a bad id in it (its scope first), else 404."""
+    route = _declared_route(app)
+    if route is not None:  # a real operation, with an id its path rule could not take
+        refusal = _scope_refusal(app, route) or _bad_path_ids(app)
+        if refusal is not None:
+            return refusal
+    return json_response(404, error_body("NOT_FOUND", "no such resource"))
+
+
 def enforce_scope(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
     """The caller's scope, then the ids in the path, as API Gateway read them. Powertools matches a
     route with `$`, which also matches before a trailing newline: `/inventory/SKU%0A` would be read
@@ -103,9 +114,7 @@ def enforce_scope(app: APIGatewayRestResolver, next_middleware: NextMiddleware) 
     route = app.context.get("_route")
     resource = app.current_event.raw_event.get("resource")
     if route is not None and resource and route.openapi_path != resource:
-        declared = _declared_route(app)
-        refusal = (_scope_refusal(app, declared) or _bad_path_ids(app)) if declared is not None else None
-        return refusal or json_response(404, error_body("NOT_FOUND", "no such resource"))
+        return _unmatched_path(app)
     return _scope_refusal(app) or _bad_path_ids(app) or next_middleware(app)
 
 
@@ -178,12 +187,7 @@ def make_resolver(settings: ApiSettings) -> APIGatewayRestResolver:
 
     @app.not_found
     def _no_route(_error: NotFoundError) -> Response:
-        route = _declared_route(app)
-        if route is not None:  # a real operation, with an id its path rule could not take
-            refusal = _scope_refusal(app, route) or _bad_path_ids(app)
-            if refusal is not None:
-                return refusal
-        return json_response(404, error_body("NOT_FOUND", "no such resource"))
+        return _unmatched_path(app)
 
     def _unreadable_body(problem: str) -> Response:
         """A body that never reached validation: refused as the scope requires, else a 400 naming it."""
