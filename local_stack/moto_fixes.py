@@ -56,6 +56,15 @@ Found by profiling a local stack under reservation load (200 lifecycles: 1,211 `
 - `copy_expression_trees_structurally`: that copy (`copy.deepcopy` of the tree, for every update)
   went through the generic reduce protocol node by node; nodes now copy their own attributes
   (3 times faster, the same tree).
+- `dispatch_expression_nodes_by_class`: each of an update's eight validation walks rebuilt its
+  processor table (a dict of bound methods) twice at every node of the tree and tested the node
+  against it with `isinstance` on abstract classes; the table is now built once per walker and the
+  processor looked up once per node class. The largest cost of validating an update.
+- `lex_condition_expressions_once`: a condition expression was tokenised again for every write
+  (compiling a dozen patterns per token); its tokens are kept per expression string.
+- `size_new_items_once`: a new item checked the 400 KB limit after each attribute it was given,
+  sizing all the attributes before it every time (quadratic in the number of attributes); it now
+  sizes them once, with the same limit and the same error.
 """
 
 from __future__ import annotations
@@ -116,6 +125,9 @@ def apply_all() -> None:
     parse_update_expressions_once()
     copy_expression_trees_structurally()
     query_one_partition()
+    dispatch_expression_nodes_by_class()
+    lex_condition_expressions_once()
+    size_new_items_once()
 
 
 # -- instance tracking ---------------------------------------------------------------------------
@@ -1151,3 +1163,114 @@ def query_one_partition() -> None:
     Table.query = query_partition  # type: ignore[method-assign]
     partition_items.whole_table = all_items  # type: ignore[attr-defined]
     query_partition.whole_table = query  # type: ignore[attr-defined]
+
+
+def dispatch_expression_nodes_by_class() -> None:
+    """`DepthFirstTraverser` asks `_processing_map()` (a new dict of bound methods) twice per node:
+    for the classes to process and, for a match, for the first processor whose class the node is an
+    instance of. Which processor that is depends only on the walker's class and the node's, so the
+    answer is kept per pair (as the walker's own method, called on the walker): the same processor,
+    in the same bottom-up order. A map whose processors are not the walker's own methods is asked
+    at every node, as before."""
+    if not _once("dispatch_expression_nodes_by_class"):
+        return
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node  # type: ignore[attr-defined]
+
+    by_walker: dict[type, dict[type, Any]] = {}
+    is_node: dict[type, bool] = {}
+    asked_every_time = object()
+
+    def processor_for(walker: Any, cls: type) -> Callable[[Any], Any] | None:
+        known = by_walker.get(type(walker))
+        if known is None:
+            known = by_walker.setdefault(type(walker), {})
+        found = known.get(cls, known)
+        if found is known:
+            chosen = next((f for key, f in walker._processing_map().items() if issubclass(cls, key)), None)
+            own = getattr(chosen, "__self__", None) is walker
+            found = known[cls] = chosen.__func__ if own else asked_every_time if chosen else None  # type: ignore[union-attr]
+        if found is None:
+            return None
+        if found is asked_every_time:
+            return next(f for key, f in walker._processing_map().items() if issubclass(cls, key))  # type: ignore[no-any-return]
+        return functools.partial(found, walker)
+
+    def traverse_node_recursively(self: Any, node: Any, child_id: int = -1) -> Any:
+        cls = type(node)
+        node_class = is_node.get(cls)
+        if node_class is None:
+            node_class = is_node[cls] = issubclass(cls, Node)
+        if node_class:
+            parent_node = node.parent
+            if node.children is not None:
+                for i, child_node in enumerate(node.children):
+                    self.pre_processing_of_child(node, i)
+                    self.traverse_node_recursively(child_node, i)
+            process = processor_for(self, cls)
+            if process is not None:
+                node = process(node)
+                node.parent = parent_node
+                if parent_node:
+                    parent_node.children[child_id] = node
+        return node
+
+    traverse_node_recursively.by_map = DepthFirstTraverser.traverse_node_recursively  # type: ignore[attr-defined]
+    DepthFirstTraverser.traverse_node_recursively = traverse_node_recursively
+
+
+LEXED_CONDITIONS = 512  # distinct condition expressions kept; an application uses a few dozen
+
+
+def lex_condition_expressions_once() -> None:
+    """Tokens depend on the expression string alone (names and values are resolved after). Each
+    parse gets its own deque of fresh tokens, as the parser consumes it; a lexing error is raised
+    again for every request (exceptions are not cached)."""
+    if not _once("lex_condition_expressions_once"):
+        return
+    from collections import deque
+
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    lex = ConditionExpressionParser._lex_condition_expression
+
+    @functools.lru_cache(maxsize=LEXED_CONDITIONS)
+    def tokens(expression: str) -> tuple[Any, ...]:
+        probe = ConditionExpressionParser.__new__(ConditionExpressionParser)
+        probe.condition_expression = expression
+        return tuple(lex(probe))
+
+    def lex_once(self: Any) -> Any:
+        return deque(token._replace(children=list(token.children)) for token in tokens(self.condition_expression))
+
+    lex_once.tokens = tokens  # type: ignore[attr-defined]
+    lex_once.lex_every_time = lex  # type: ignore[attr-defined]
+    ConditionExpressionParser._lex_condition_expression = lex_once  # type: ignore[method-assign]
+
+
+ITEM_SIZE_LIMIT = 405_000  # moto's own limit (AWS documents 400 KB; it measured 409-410 KB)
+
+
+def size_new_items_once() -> None:
+    """Each check summed the attributes so far plus the new one, and sizes only grow: the last
+    check is the strictest, so checking the whole item once decides the same."""
+    if not _once("size_new_items_once"):
+        return
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+    from moto.dynamodb.models.utilities import bytesize
+
+    def item_init(self: Item, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+        self.hash_key = hash_key
+        self.range_key = range_key
+        typed = LimitedSizeDict.__new__(LimitedSizeDict)
+        size = 0
+        for key, value in attrs.items():
+            dynamo = DynamoType(value)
+            size += bytesize(key) + dynamo.size()
+            dict.__setitem__(typed, key, dynamo)
+        if size > ITEM_SIZE_LIMIT:
+            raise ItemSizeTooLarge
+        self.attrs = typed
+
+    item_init.attribute_by_attribute = Item.__init__  # type: ignore[attr-defined]
+    Item.__init__ = item_init  # type: ignore[method-assign]

@@ -528,3 +528,176 @@ def test_a_query_on_the_table_key_lists_its_partition_only_and_answers_as_before
         assert [len(page["Items"]) for page in fixed[4]] == [2, 2, 2]
     finally:
         ddb.delete_table(TableName=name)
+
+
+def _validate_by_map(expression: str, names: dict[str, str], by_map: bool) -> Any:
+    """`_validate`, with each walker dispatching through its processing map at every node."""
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser  # type: ignore[attr-defined]
+
+    fixed = DepthFirstTraverser.traverse_node_recursively
+    if by_map:
+        DepthFirstTraverser.traverse_node_recursively = fixed.by_map
+    try:
+        return _validate(expression, names, walk_every_node=False)
+    finally:
+        DepthFirstTraverser.traverse_node_recursively = fixed
+
+
+@pytest.mark.parametrize(
+    ("expression", "names"),
+    [
+        ("SET a = :x, b = list_append(if_not_exists(l, :e), :l) REMOVE c ADD n :one", {}),
+        ("SET #s = :x, t = :x REMOVE u, v", {"#s": "status"}),
+        ("SET n = n + :one, m = :one - n", {}),  # arithmetic on a stored number
+        ("SET k = :x", {}),  # the table's key
+        ("SET a = missing + :one", {}),  # a path the item does not have
+        ("SET a = :nope", {}),  # a value placeholder without a value
+        ("SET l[0] = :x", {}),
+    ],
+)
+def test_expression_nodes_dispatched_by_class_validate_as_the_processing_map_did(
+    expression: str, names: dict[str, str]
+) -> None:
+    # Given the fix, when an expression is validated (and applied), then the item or the error is
+    # the one dispatching through each walker's processing map at every node gives
+    moto_fixes.apply_all()
+    assert _validate_by_map(expression, names, by_map=False) == _validate_by_map(expression, names, by_map=True)
+
+
+def test_a_walker_builds_its_processing_map_once_per_node_class(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.dynamodb.parsing.validators import ExecuteOperations
+
+    # Given the fix, an expression validated once already, and a count of processing-map builds
+    moto_fixes.apply_all()
+    expression = "SET a = :x, b = :x, c = n + :one, d = list_append(l, :l) REMOVE e"
+    _validate(expression, {}, walk_every_node=False)
+    built: list[Any] = []
+    original = ExecuteOperations._processing_map
+
+    def counted(self: Any) -> Any:
+        built.append(self)
+        return original(self)
+
+    monkeypatch.setattr(ExecuteOperations, "_processing_map", counted)
+    # When the same expression is validated again
+    assert isinstance(_validate(expression, {}, walk_every_node=False), dict)
+    # Then no walker rebuilt its map (without the fix: twice at most of the tree's nodes)
+    assert built == []
+
+
+CONDITIONS = [
+    "attribute_not_exists(k)",
+    "#s = :held AND (n >= :one OR attribute_exists(l))",
+    "NOT (n BETWEEN :one AND :two) AND size(l) < :two",
+    "n IN (:one, :two) OR begins_with(#s, :prefix)",
+    "m.q = :f AND l[0] <> :x",
+]
+CONDITION_VALUES = {
+    ":held": {"S": "HELD"},
+    ":one": {"N": "1"},
+    ":two": {"N": "2"},
+    ":prefix": {"S": "HE"},
+    ":f": {"BOOL": False},
+    ":x": {"S": "x"},
+}
+
+
+def test_condition_expressions_lexed_once_parse_as_lexed_every_time() -> None:
+    from moto.dynamodb.comparisons import ConditionExpressionParser, get_filter_expression
+    from moto.dynamodb.models.dynamo_type import Item
+
+    # Given the fix, and an item with every kind of attribute the conditions read
+    moto_fixes.apply_all()
+    item = Item(
+        EVERY_TYPE["n"],  # type: ignore[arg-type]
+        None,
+        {"k": {"S": "a"}, "status": {"S": "HELD"}, "n": {"N": "1"}, "l": {"L": [{"S": "x"}]}, **EVERY_TYPE},
+    )
+    lex_once = ConditionExpressionParser._lex_condition_expression
+
+    def shape(node: Any) -> Any:
+        if isinstance(node, (list, tuple)):
+            return [shape(n) for n in node]
+        if hasattr(node, "__dict__"):
+            return type(node).__name__, {k: shape(v) for k, v in vars(node).items()}
+        return node
+
+    def decide(expression: str) -> Any:
+        op = get_filter_expression(expression, {"#s": "status"}, CONDITION_VALUES)
+        return shape(op), op.expr(item)
+
+    # When each condition is parsed twice with the fix, and once lexing every time
+    fixed = [decide(c) for c in CONDITIONS]
+    again = [decide(c) for c in CONDITIONS]
+    ConditionExpressionParser._lex_condition_expression = lex_once.lex_every_time
+    try:
+        unfixed = [decide(c) for c in CONDITIONS]
+    finally:
+        ConditionExpressionParser._lex_condition_expression = lex_once
+    # Then every parse gives the same tree and the same decision
+    assert fixed == again == unfixed
+    assert [decision for _, decision in fixed] == [False, True, False, True, False]
+
+
+def test_a_condition_is_lexed_once_and_a_parse_error_is_raised_every_time(aws: Any) -> None:
+    from moto.dynamodb.comparisons import ConditionExpressionParser, get_filter_expression
+
+    # Given the fix and a table
+    moto_fixes.apply_all()
+    tokens = ConditionExpressionParser._lex_condition_expression.tokens
+    ddb, name = aws("dynamodb"), f"lex-{uuid.uuid4().hex[:8]}"
+    ddb.create_table(TableName=name, **TABLE)
+    try:
+        condition = f"attribute_not_exists(k) AND attribute_not_exists(n{uuid.uuid4().hex[:6]})"
+        misses = tokens.cache_info().misses
+        # When two puts carry the same new condition
+        for key in ("a", "b"):
+            ddb.put_item(TableName=name, Item={"k": {"S": key}}, ConditionExpression=condition)
+        # Then it was lexed once, and both conditions held
+        assert tokens.cache_info().misses == misses + 1
+        assert ddb.scan(TableName=name)["Count"] == 2
+        # And a condition that cannot be lexed, or whose tokens cannot be parsed, fails every time
+        for bad in ("k = :v ~ :w", "k = = :v"):
+            for _ in range(2):
+                with pytest.raises(ValueError, match="Cannot parse condition|Bad comparison"):
+                    get_filter_expression(bad, {}, {":v": {"S": "c"}, ":w": {"S": "d"}})
+    finally:
+        ddb.delete_table(TableName=name)
+
+
+def test_a_new_item_is_sized_once_with_the_same_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+
+    # Given the fix, an item of 300 attributes, and a count of attribute sizings
+    moto_fixes.apply_all()
+    attrs = {f"a{n:03}": {"S": "x" * 10} for n in range(300)} | EVERY_TYPE
+    sized: list[Any] = []
+    size = DynamoType.size
+
+    def counted(self: Any) -> int:
+        sized.append(self)
+        return size(self)
+
+    monkeypatch.setattr(DynamoType, "size", counted)
+    # When it is built with the fix and attribute by attribute
+    fixed = Item(DynamoType({"S": "k"}), None, attrs)
+    with_fix = len(sized)
+    slow = Item(DynamoType({"S": "k"}), None, {})
+    Item.__init__.attribute_by_attribute(slow, DynamoType({"S": "k"}), None, attrs)
+    # Then both hold the same attributes; the fix sized each top-level attribute once (the
+    # attribute-by-attribute build sized all before it for each: about 46,000)
+    assert fixed.to_json() == slow.to_json()
+    assert with_fix < 400 < len(sized) - with_fix
+    # And an item just over moto's limit is refused by both, just under it by neither
+    limit = moto_fixes.ITEM_SIZE_LIMIT
+    for attributes, refused in (({"big": {"S": "x" * (limit - 3)}}, False), ({"big": {"S": "x" * (limit - 2)}}, True)):
+        outcomes = []
+        for build in (Item.__init__, Item.__init__.attribute_by_attribute):
+            item = Item.__new__(Item)
+            try:
+                build(item, DynamoType({"S": "k"}), None, attributes)
+                outcomes.append(False)
+            except ItemSizeTooLarge:
+                outcomes.append(True)
+        assert outcomes == [refused, refused]
