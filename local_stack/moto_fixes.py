@@ -65,6 +65,8 @@ Found by profiling a local stack under reservation load (200 lifecycles: 1,211 `
 - `size_new_items_once`: a new item checked the 400 KB limit after each attribute it was given,
   sizing all the attributes before it every time (quadratic in the number of attributes); it now
   sizes them once, with the same limit and the same error.
+- `size_updated_items_once`: likewise an update sized the whole item before each attribute it set;
+  within one update the attributes' sizes are now kept, so each set sizes only its new value.
 """
 
 from __future__ import annotations
@@ -128,6 +130,7 @@ def apply_all() -> None:
     dispatch_expression_nodes_by_class()
     lex_condition_expressions_once()
     size_new_items_once()
+    size_updated_items_once()
 
 
 # -- instance tracking ---------------------------------------------------------------------------
@@ -1178,40 +1181,48 @@ def dispatch_expression_nodes_by_class() -> None:
 
     by_walker: dict[type, dict[type, Any]] = {}
     is_node: dict[type, bool] = {}
+    hooked: dict[type, bool] = {}  # walkers with their own pre_processing_of_child
     asked_every_time = object()
 
-    def processor_for(walker: Any, cls: type) -> Callable[[Any], Any] | None:
-        known = by_walker.get(type(walker))
-        if known is None:
-            known = by_walker.setdefault(type(walker), {})
-        found = known.get(cls, known)
-        if found is known:
-            chosen = next((f for key, f in walker._processing_map().items() if issubclass(cls, key)), None)
-            own = getattr(chosen, "__self__", None) is walker
-            found = known[cls] = chosen.__func__ if own else asked_every_time if chosen else None  # type: ignore[union-attr]
-        if found is None:
-            return None
-        if found is asked_every_time:
-            return next(f for key, f in walker._processing_map().items() if issubclass(cls, key))  # type: ignore[no-any-return]
-        return functools.partial(found, walker)
+    def processor_for(walker: Any, known: dict[type, Any], cls: type) -> Any:
+        chosen = next((f for key, f in walker._processing_map().items() if issubclass(cls, key)), None)
+        own = getattr(chosen, "__self__", None) is walker
+        known[cls] = chosen.__func__ if own else asked_every_time if chosen else None  # type: ignore[union-attr]
+        return known[cls]
 
     def traverse_node_recursively(self: Any, node: Any, child_id: int = -1) -> Any:
         cls = type(node)
         node_class = is_node.get(cls)
         if node_class is None:
             node_class = is_node[cls] = issubclass(cls, Node)
-        if node_class:
-            parent_node = node.parent
-            if node.children is not None:
-                for i, child_node in enumerate(node.children):
+        if not node_class:
+            return node
+        walker = type(self)
+        known = by_walker.get(walker)
+        if known is None:
+            known = by_walker[walker] = {}
+            hooked[walker] = walker.pre_processing_of_child is not DepthFirstTraverser.pre_processing_of_child
+        parent_node = node.parent
+        children = node.children
+        if children is not None:
+            hook = hooked[walker]
+            for i, child_node in enumerate(children):
+                if hook:
                     self.pre_processing_of_child(node, i)
+                if is_node.get(type(child_node), True):  # a name or a literal has nothing to walk
                     self.traverse_node_recursively(child_node, i)
-            process = processor_for(self, cls)
-            if process is not None:
-                node = process(node)
-                node.parent = parent_node
-                if parent_node:
-                    parent_node.children[child_id] = node
+        process = known.get(cls, known)
+        if process is known:
+            process = processor_for(self, known, cls)
+        if process is None:
+            return node
+        if process is asked_every_time:
+            node = next(f for key, f in self._processing_map().items() if issubclass(cls, key))(node)
+        else:
+            node = process(self, node)
+        node.parent = parent_node
+        if parent_node:
+            parent_node.children[child_id] = node
         return node
 
     traverse_node_recursively.by_map = DepthFirstTraverser.traverse_node_recursively  # type: ignore[attr-defined]
@@ -1240,7 +1251,9 @@ def lex_condition_expressions_once() -> None:
         return tuple(lex(probe))
 
     def lex_once(self: Any) -> Any:
-        return deque(token._replace(children=list(token.children)) for token in tokens(self.condition_expression))
+        return deque(
+            token._replace(children=list(token.children)) for token in tokens(self.condition_expression)
+        )
 
     lex_once.tokens = tokens  # type: ignore[attr-defined]
     lex_once.lex_every_time = lex  # type: ignore[attr-defined]
@@ -1274,3 +1287,55 @@ def size_new_items_once() -> None:
 
     item_init.attribute_by_attribute = Item.__init__  # type: ignore[attr-defined]
     Item.__init__ = item_init  # type: ignore[method-assign]
+
+
+_updating = threading.local()  # the attribute sizes of the items the running update sets
+
+
+def size_updated_items_once() -> None:
+    """While an `UpdateExpressionExecutor` runs, an item's attribute sizes are kept from its first
+    attribute set on, so each later set sizes only the new value; the check is moto's (everything
+    the item holds plus the new value, the replaced one included). An attribute the update removed
+    or added by another way is sized anew; a nested value the update changed in place earlier
+    (`SET a.b`) counts at its size when first sized. Outside an update, every set checks as before."""
+    if not _once("size_updated_items_once"):
+        return
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
+    from moto.dynamodb.models.utilities import bytesize
+    from moto.dynamodb.parsing.executors import UpdateExpressionExecutor
+
+    checked_set, execute = LimitedSizeDict.__setitem__, UpdateExpressionExecutor.execute
+
+    def sized(value: Any) -> int:
+        return value.size() if type(value) is DynamoType else bytesize(str(value))
+
+    def set_attribute(self: LimitedSizeDict, key: str, value: Any) -> None:
+        tally: dict[int, dict[str, int]] | None = getattr(_updating, "tally", None)
+        if tally is None:
+            checked_set(self, key, value)
+            return
+        sizes = tally.setdefault(id(self), {})
+        for name, held in self.items():
+            if name not in sizes:
+                sizes[name] = bytesize(str(name)) + sized(held)
+        new = bytesize(str(key)) + sized(value)
+        if sum(sizes[name] for name in self) + new > ITEM_SIZE_LIMIT:
+            raise ItemSizeTooLarge
+        dict.__setitem__(self, key, value)
+        sizes[key] = new
+
+    def execute_keeping_sizes(self: UpdateExpressionExecutor, node: Any = None) -> None:
+        outermost = getattr(_updating, "tally", None) is None
+        if outermost:
+            _updating.tally = {}
+        try:
+            execute(self, node)
+        finally:
+            if outermost:
+                _updating.tally = None
+
+    set_attribute.checked = checked_set  # type: ignore[attr-defined]
+    execute_keeping_sizes.sizing_each_attribute = execute  # type: ignore[attr-defined]
+    LimitedSizeDict.__setitem__ = set_attribute  # type: ignore[method-assign]
+    UpdateExpressionExecutor.execute = execute_keeping_sizes  # type: ignore[method-assign]

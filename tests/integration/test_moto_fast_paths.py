@@ -561,7 +561,9 @@ def test_expression_nodes_dispatched_by_class_validate_as_the_processing_map_did
     # Given the fix, when an expression is validated (and applied), then the item or the error is
     # the one dispatching through each walker's processing map at every node gives
     moto_fixes.apply_all()
-    assert _validate_by_map(expression, names, by_map=False) == _validate_by_map(expression, names, by_map=True)
+    assert _validate_by_map(expression, names, by_map=False) == _validate_by_map(
+        expression, names, by_map=True
+    )
 
 
 def test_a_walker_builds_its_processing_map_once_per_node_class(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -659,7 +661,7 @@ def test_a_condition_is_lexed_once_and_a_parse_error_is_raised_every_time(aws: A
         # And a condition that cannot be lexed, or whose tokens cannot be parsed, fails every time
         for bad in ("k = :v ~ :w", "k = = :v"):
             for _ in range(2):
-                with pytest.raises(ValueError, match="Cannot parse condition|Bad comparison"):
+                with pytest.raises(ValueError, match=r"Cannot parse condition|Bad comparison"):
                     get_filter_expression(bad, {}, {":v": {"S": "c"}, ":w": {"S": "d"}})
     finally:
         ddb.delete_table(TableName=name)
@@ -691,7 +693,10 @@ def test_a_new_item_is_sized_once_with_the_same_limit(monkeypatch: pytest.Monkey
     assert with_fix < 400 < len(sized) - with_fix
     # And an item just over moto's limit is refused by both, just under it by neither
     limit = moto_fixes.ITEM_SIZE_LIMIT
-    for attributes, refused in (({"big": {"S": "x" * (limit - 3)}}, False), ({"big": {"S": "x" * (limit - 2)}}, True)):
+    for attributes, refused in (
+        ({"big": {"S": "x" * (limit - 3)}}, False),
+        ({"big": {"S": "x" * (limit - 2)}}, True),
+    ):
         outcomes = []
         for build in (Item.__init__, Item.__init__.attribute_by_attribute):
             item = Item.__new__(Item)
@@ -701,3 +706,54 @@ def test_a_new_item_is_sized_once_with_the_same_limit(monkeypatch: pytest.Monkey
             except ItemSizeTooLarge:
                 outcomes.append(True)
         assert outcomes == [refused, refused]
+
+
+def test_an_update_sizes_each_attribute_once_and_refuses_one_over_the_limit(
+    aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    # Given the fix, an item holding a 300 KB attribute, and a count of that attribute's sizings
+    moto_fixes.apply_all()
+    ddb, name = aws("dynamodb"), f"size-{uuid.uuid4().hex[:8]}"
+    ddb.create_table(TableName=name, **TABLE)
+    key = {"k": {"S": "a"}}
+    try:
+        ddb.put_item(TableName=name, Item={**key, "big": {"S": "x" * 300_000}, "gone": {"S": "g" * 5_000}})
+        sized: list[Any] = []
+        size = DynamoType.size
+
+        def counted(self: Any) -> int:
+            if self.type == "S" and len(self.value) >= 300_000:
+                sized.append(self)
+            return size(self)
+
+        monkeypatch.setattr(DynamoType, "size", counted)
+        # When an update removes one attribute and sets five
+        ddb.update_item(
+            TableName=name,
+            Key=key,
+            UpdateExpression="SET a = :x, b = :x, c = :x, d = :x, e = :more REMOVE gone",
+            ExpressionAttributeValues={":x": {"S": "x"}, ":more": {"S": "m" * 90_000}},
+        )
+        # Then it is applied, and the big attribute was sized once (before: once per attribute set)
+        item = ddb.get_item(TableName=name, Key=key, ConsistentRead=True)["Item"]
+        assert item["d"] == {"S": "x"} and len(item["e"]["S"]) == 90_000 and "gone" not in item
+        assert len(sized) == 1
+        # And an update that would take the item over the limit is refused and changes nothing
+        for expression in ("SET more = :more", "SET a = :x, more = :more"):
+            with pytest.raises(
+                ClientError, match="Item size to update has exceeded the maximum allowed size"
+            ):
+                ddb.update_item(
+                    TableName=name,
+                    Key=key,
+                    UpdateExpression=expression,
+                    ExpressionAttributeValues={":x": {"S": "y"}, ":more": {"S": "z" * 20_000}}
+                    if "a =" in expression
+                    else {":more": {"S": "z" * 20_000}},
+                )
+        after = ddb.get_item(TableName=name, Key=key, ConsistentRead=True)["Item"]
+        assert "more" not in after
+    finally:
+        ddb.delete_table(TableName=name)
