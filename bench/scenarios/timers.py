@@ -2,7 +2,11 @@
 
 "Stock back" is measured server-side: the reservation record's `closed_at` is written by the release
 transaction itself, so the lag is `closed_at - expires_at` and no client polling delay enters it.
-Holds are placed longest first, so the short ones placed last are still open when placing ends.
+Placing H holds takes many seconds, yet all must be open at once, so the order of hold times
+decides how the expiries bunch. A pilot of the longest holds measures how fast the stack places
+them; the rest are placed at a steady share of that pace, so placing ends when planned, and get
+their hold times from an `ExpiryPlan`, which spreads the expiries evenly over a window as long as
+the hold-time range opening just after (see `bench/expiry_plan.py`).
 """
 
 from __future__ import annotations
@@ -15,14 +19,18 @@ from typing import Any
 
 from bench import reservation_calls as calls
 from bench.aws_clients import aws_client
+from bench.expiry_plan import ExpiryPlan
 from bench.ledger import movements
 from bench.load import attempts
 from bench.scenario import Context
 from bench.seeding import create_product, stock_of
-from bench.stats import figures_table, latency
+from bench.stats import figures_table, latency, percentile
+from bench.warmup import warm_reservation_path
 
 STOCK_PER_PRODUCT = 250
 PLACING_CLIENTS = 16
+PILOT_HOLDS = 48  # placed first, held longest, to time the placing
+PACE_SHARE = 0.8  # of the pilot's pace: the pace slows as the open holds grow
 
 
 @dataclass
@@ -69,8 +77,14 @@ def rate_per_s(moments: list[float]) -> float | None:
     return round(len(moments) / (max(moments) - min(moments)), 1)
 
 
+def _spread(values: list[int]) -> dict[str, float | None]:
+    middle = percentile(values, 0.5)
+    return {"min": min(values, default=None), "p50": middle, "max": max(values, default=None)}
+
+
 def _records(ddb: Any, table: str, ids: list[str]) -> dict[str, dict[str, Any]]:
-    """Reservation records, read consistently 100 at a time."""
+    """Reservation records, read consistently 100 at a time (whole: moto projects an item by
+    copying all of it, which costs the engine under test more than the full read)."""
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(ids), 100):
         request: dict[str, Any] = {
@@ -93,34 +107,55 @@ def run(ctx: Context) -> dict[str, Any]:
     skus = [ctx.sku(f"TIMER{k}") for k in range(size["products"])]
     for sku in skus:
         create_product(ctx.rest, sku, STOCK_PER_PRODUCT)
-    for sku in skus:  # warm every sandbox on the path, then give the unit back
-        calls.reserve(ctx.rest, sku, f"{sku}-warm", 600)
-        calls.release(ctx.rest, f"{sku}-warm")
+    warm_reservation_path(ctx, "TIMERWARM")  # the pilot times the placing, not sandboxes starting
 
     holds: list[Hold] = []
+    hold_times: list[int] = []
     refused: list[str] = []
     lock = threading.Lock()
+    pilot = min(PILOT_HOLDS, total // 4)
+    plan: ExpiryPlan | None = None
+    pace = paced_from = 0.0
 
     def place(n: int) -> None:
-        hold_s = round(longest - (longest - shortest) * n / max(total - 1, 1))
+        if n < pilot:  # the longest holds, evenly down to a sixth of the range below the longest
+            hold_s = round(longest - (longest - shortest) / 6 * n / max(pilot - 1, 1))
+        else:
+            assert plan is not None
+            time.sleep(max(0.0, paced_from + (n - pilot) / pace - time.time()))
+            hold_s = plan.hold_seconds(time.time())
         sku, quantity = skus[n % len(skus)], 1 + n % 2
         rid = f"{sku}-{n}"
         reply = calls.reserve(ctx.rest, sku, rid, hold_s, quantity)
         with lock:
+            hold_times.append(hold_s)
             if reply.status == 201:
                 holds.append(Hold(rid, sku, quantity, time.time(), epoch(reply.body["expires_at"])))
             else:
                 refused.append(f"{reply.status} {reply.error_code}")
 
     # What is left after placing must cover the longest hold and the checks.
-    placing = attempts(total, PLACING_CLIENTS, ctx.deadline - longest - ctx.budget_s * 0.3, place)
+    placing_deadline = ctx.deadline - longest - ctx.budget_s * 0.3
+    began = time.time()
+    first = attempts(pilot, PLACING_CLIENTS, placing_deadline, place)
+    # The rest go at a steady pace the stack keeps up with, so placing ends when the plan says.
+    pace = pilot / max(time.time() - began, 1e-3) * PACE_SHARE
+    paced_from = time.time()
+    expected_s = paced_from - began + (total - pilot) / pace
+    plan = ExpiryPlan(total, began + expected_s + 1, shortest, longest)
+    for hold in holds:  # the pilot's expiries take their places in the window
+        plan.taken(hold.expires_at)
+    rest = attempts(total - pilot, PLACING_CLIENTS, placing_deadline, lambda n: place(n + pilot))
+    placing_s = time.time() - began
     figures: dict[str, Any] = {
         "holds_asked": total,
         "holds_placed": len(holds),
-        "refused": len(refused) + len(placing.errors),
-        "placing_s": round(placing.wall_s, 1),
+        "refused": len(refused) + len(first.errors) + len(rest.errors),
+        "placing_s": round(placing_s, 1),
+        "placing_expected_s": round(expected_s, 1),
         "peak_open": peak_open(holds),
         "hold_seconds": f"{shortest}-{longest}",
+        "hold_seconds_given": _spread(hold_times),
     }
 
     ddb = aws_client("dynamodb", ctx.stack.aws_url)
@@ -129,9 +164,12 @@ def run(ctx: Context) -> dict[str, Any]:
     time.sleep(max(0.0, last_expiry - time.time() + 1))
     ids = [h.reservation_id for h in holds]
     records = _records(ddb, table, ids)
-    while any(r.get("status") == "HELD" for r in records.values()) and ctx.left() > 5:
+    while ctx.left() > 5:
+        held = [rid for rid, r in records.items() if r.get("status") == "HELD"]
+        if not held:
+            break
         time.sleep(2)
-        records = _records(ddb, table, ids)
+        records.update(_records(ddb, table, held))
 
     lags_ms: list[float] = []
     closed_at: list[float] = []
