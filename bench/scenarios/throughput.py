@@ -110,6 +110,7 @@ def run(ctx: Context) -> dict[str, Any]:
     found = _profiled(ctx, skus, best["clients"], profile_s) if ctx.left() > profile_s + 2 else None
     top = (found or {}).get("top", [])[:3]
     centres = (found or {}).get("cost_centres", [])[:5]
+    operations = (found or {}).get("operations", [])[:8]
     if found is None:
         print("profile unavailable (no GET /_local/profile on the AWS endpoint, or no time left)")
     else:
@@ -123,6 +124,12 @@ def run(ctx: Context) -> dict[str, Any]:
         )
         if centres:
             print("by part of the stack: " + ", ".join(f"{c['centre']} {c['share']:.0%}" for c in centres))
+        if operations:
+            framed = found.get("holding_the_gil")
+            print(
+                f"top three costs, by operation ({framed} samples holding the GIL): "
+                + ", ".join(f"{o['operation']} {o['share']:.0%}" for o in operations[:3])
+            )
     return {
         "levels": measured,
         "best_clients": best["clients"],
@@ -133,5 +140,6 @@ def run(ctx: Context) -> dict[str, Any]:
             "samples": (found or {}).get("samples"),
             "top": top,
             "cost_centres": centres,
+            "operations": operations,
         },
     }

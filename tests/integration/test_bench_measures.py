@@ -92,3 +92,25 @@ def test_a_gil_recording_is_summarised_by_function_and_part_of_the_stack() -> No
     # and each sample falls into the innermost part of the stack it reached
     centres = {c["centre"]: c["share"] for c in summary["cost_centres"]}
     assert centres == {"moto dynamodb": 0.6, "local_stack": 0.2, "copy (deepcopy)": 0.1, "other": 0.1}
+    # and the 9 samples holding the GIL by operation: the innermost frame that names one
+    assert summary["holding_the_gil"] == 9
+    operations = {o["operation"]: o["share"] for o in summary["operations"]}
+    assert operations == {
+        "dynamodb update_item": 0.6667,
+        "AWS endpoint (routing, metering)": 0.2222,
+        "other": 0.1111,
+    }
+
+
+def test_samples_inside_a_call_that_gives_the_gil_up_are_not_an_operation() -> None:
+    # Given a recording where the last GIL holder sat in a socket send for 3 samples
+    raw = "\n".join(
+        [
+            "Thread.run (threading.py:982);_SocketWriter.write (socketserver.py:826) 3",
+            "Thread.run (threading.py:982);RestApiGateway.dispatch (local_stack/rest_api.py:130) 1",
+        ]
+    )
+    summary = gil_profile.summarise(raw)
+    # Then they count among the samples, but the operations are of the one that held the GIL
+    assert summary["samples"] == 4 and summary["holding_the_gil"] == 1
+    assert summary["operations"] == [{"operation": "REST gateway", "share": 1.0}]
