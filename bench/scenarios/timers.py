@@ -4,7 +4,8 @@
 transaction itself, so the lag is `closed_at - expires_at` and no client polling delay enters it.
 Placing H holds takes many seconds, yet all must be open at once, so the order of hold times
 decides how the expiries bunch. A pilot of the longest holds measures how fast the stack places
-them; the rest are placed at a steady share of that pace, so placing ends when planned, and get
+them; the rest are placed at a steady share of that pace (or faster, if placing would otherwise
+outlast the pilot's holds), so placing ends when planned, and get
 their hold times from an `ExpiryPlan`, which spreads the expiries evenly over a window as long as
 the hold-time range opening just after (see `bench/expiry_plan.py`).
 """
@@ -30,6 +31,7 @@ from bench.warmup import warm_reservation_path
 STOCK_PER_PRODUCT = 250
 PLACING_CLIENTS = 16
 PILOT_HOLDS = 48  # placed first, held longest, to time the placing
+PILOT_MARGIN_S = 2.0  # placing ends at least this long before the pilot's first hold expires
 PACE_SHARE = 0.8  # of the pilot's pace: the pace slows as the open holds grow
 
 
@@ -118,8 +120,8 @@ def run(ctx: Context) -> dict[str, Any]:
     pace = paced_from = 0.0
 
     def place(n: int) -> None:
-        if n < pilot:  # the longest holds, evenly down to a sixth of the range below the longest
-            hold_s = round(longest - (longest - shortest) / 6 * n / max(pilot - 1, 1))
+        if n < pilot:
+            hold_s = longest
         else:
             assert plan is not None
             time.sleep(max(0.0, paced_from + (n - pilot) / pace - time.time()))
@@ -138,9 +140,14 @@ def run(ctx: Context) -> dict[str, Any]:
     placing_deadline = ctx.deadline - longest - ctx.budget_s * 0.3
     began = time.time()
     first = attempts(pilot, PLACING_CLIENTS, placing_deadline, place)
-    # The rest go at a steady pace the stack keeps up with, so placing ends when the plan says.
-    pace = pilot / max(time.time() - began, 1e-3) * PACE_SHARE
+    # The rest go at a steady pace the stack keeps up with, so placing ends when the plan says, and
+    # never so slow that it would end after the pilot's first hold expires.
     paced_from = time.time()
+    last_end = min((h.expires_at for h in holds), default=paced_from + longest) - PILOT_MARGIN_S
+    pace = max(
+        pilot / max(paced_from - began, 1e-3) * PACE_SHARE,
+        (total - pilot) / max(last_end - paced_from, 1e-3),
+    )
     expected_s = paced_from - began + (total - pilot) / pace
     plan = ExpiryPlan(total, began + expected_s + 1, shortest, longest)
     for hold in holds:  # the pilot's expiries take their places in the window
