@@ -138,6 +138,7 @@ def run(ctx: Context) -> dict[str, Any]:
             "available": found is not None,
             "tool": (found or {}).get("tool"),
             "samples": (found or {}).get("samples"),
+            "holding_the_gil": (found or {}).get("holding_the_gil"),
             "top": top,
             "cost_centres": centres,
             "operations": operations,
