@@ -55,20 +55,18 @@ class ExpiryPlan:
                     index -= 1
                 self._targets.pop(index)
 
-    def hold_seconds(self, now: float, not_before: float | None = None) -> int:
+    def hold_seconds(self, now: float) -> int:
         """The hold time for a hold sent at `now`: the earliest target when it is about to become
-        unreachable, else a random reachable one, so hold times spread over the whole range. No
-        hold is made to expire before `not_before` (when placing is now expected to end)."""
+        unreachable, else a random reachable one, so hold times spread over the whole range."""
         with self._lock:
             if not self._targets:
                 raise IndexError("every planned hold was handed out")
             base = math.ceil(now + self.SENDING_S)
             lowest, highest = base + self.shortest, base + self.longest
-            floor = lowest if not_before is None else max(lowest, math.ceil(not_before))
             if self._targets[0] < lowest + self.URGENT_S:
                 target = self._targets.pop(0)
             else:
-                low = bisect.bisect_left(self._targets, floor)
+                low = bisect.bisect_left(self._targets, lowest)
                 high = bisect.bisect_right(self._targets, highest)
                 target = self._targets.pop(self._random.randrange(low, high) if high > low else 0)
-            return min(self.longest, max(self.shortest, max(target, floor) - base))
+            return min(self.longest, max(self.shortest, target - base))

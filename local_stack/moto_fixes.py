@@ -1335,7 +1335,5 @@ def size_updated_items_once() -> None:
             if outermost:
                 _updating.tally = None
 
-    set_attribute.checked = checked_set  # type: ignore[attr-defined]
-    execute_keeping_sizes.sizing_each_attribute = execute  # type: ignore[attr-defined]
     LimitedSizeDict.__setitem__ = set_attribute  # type: ignore[method-assign]
     UpdateExpressionExecutor.execute = execute_keeping_sizes  # type: ignore[method-assign]
