@@ -9,14 +9,19 @@ PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 PROC = Path("/proc")
 
 
-def _parent_of(pid: int) -> int | None:
+def stat_fields(pid: int) -> list[str] | None:
+    """`/proc/<pid>/stat` from its state field on (field 3 of proc(5) is index 0); None if gone."""
     try:
         stat = (PROC / str(pid) / "stat").read_text()
     except OSError:
         return None
     # The command name is in parentheses and may hold spaces: the fields start after the last ")".
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return int(fields[1])
+    return stat[stat.rindex(")") + 2 :].split()
+
+
+def _parent_of(pid: int) -> int | None:
+    fields = stat_fields(pid)
+    return None if fields is None else int(fields[1])
 
 
 def descendants(root: int) -> list[int]:

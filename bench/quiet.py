@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import time
 
-from bench.process_memory import PROC, descendants
+from bench.process_memory import descendants, stat_fields
 
 TICKS_PER_S = os.sysconf("SC_CLK_TCK")
 
@@ -15,12 +15,9 @@ def tree_cpu_seconds(root: int) -> float:
     """CPU time (user + system) used so far by the process and its descendants."""
     ticks = 0
     for pid in descendants(root):
-        try:
-            stat = (PROC / str(pid) / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        ticks += int(fields[11]) + int(fields[12])
+        fields = stat_fields(pid)
+        if fields is not None:
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
     return ticks / TICKS_PER_S
 
 
