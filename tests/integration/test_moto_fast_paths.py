@@ -29,6 +29,20 @@ EVERY_TYPE = {
 }
 
 
+def _calls(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, keep: Any = None) -> list[Any]:
+    """Wraps `owner.name` for the test: the list gets the object of each call (`keep` chooses)."""
+    calls: list[Any] = []
+    original = getattr(owner, name)
+
+    def recording(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if keep is None or keep(self):
+            calls.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(owner, name, recording)
+    return calls
+
+
 def _serializer_body(operation: Any, result: Any) -> Any:
     service = operation.service_model
     serializer = get_serializer_class(service.service_name, service.protocol)(
@@ -343,14 +357,7 @@ def test_a_valid_update_expression_is_checked_once_not_at_every_node(monkeypatch
 
     # Given the fix, and a count of the clause checks
     moto_fixes.apply_all()
-    checks: list[Any] = []
-    original = ActionCountValidator.verify_action_counts
-
-    def counted(self: Any, node: Any) -> Any:
-        checks.append(node)
-        return original(self, node)
-
-    monkeypatch.setattr(ActionCountValidator, "verify_action_counts", counted)
+    checks = _calls(monkeypatch, ActionCountValidator, "verify_action_counts")
     # When a valid five-action expression is validated
     assert isinstance(_validate("SET a = :x, b = :x, c = :x REMOVE d ADD n :one", {}, False), dict)
     # Then its clauses are counted once, at the root (without the fix: at each of its nodes)
@@ -573,14 +580,7 @@ def test_a_walker_builds_its_processing_map_once_per_node_class(monkeypatch: pyt
     moto_fixes.apply_all()
     expression = "SET a = :x, b = :x, c = n + :one, d = list_append(l, :l) REMOVE e"
     _validate(expression, {}, walk_every_node=False)
-    built: list[Any] = []
-    original = ExecuteOperations._processing_map
-
-    def counted(self: Any) -> Any:
-        built.append(self)
-        return original(self)
-
-    monkeypatch.setattr(ExecuteOperations, "_processing_map", counted)
+    built = _calls(monkeypatch, ExecuteOperations, "_processing_map")
     # When the same expression is validated again
     assert isinstance(_validate(expression, {}, walk_every_node=False), dict)
     # Then no walker rebuilt its map (without the fix: twice at most of the tree's nodes)
@@ -674,14 +674,7 @@ def test_a_new_item_is_sized_once_with_the_same_limit(monkeypatch: pytest.Monkey
     # Given the fix, an item of 300 attributes, and a count of attribute sizings
     moto_fixes.apply_all()
     attrs = {f"a{n:03}": {"S": "x" * 10} for n in range(300)} | EVERY_TYPE
-    sized: list[Any] = []
-    size = DynamoType.size
-
-    def counted(self: Any) -> int:
-        sized.append(self)
-        return size(self)
-
-    monkeypatch.setattr(DynamoType, "size", counted)
+    sized = _calls(monkeypatch, DynamoType, "size")
     # When it is built with the fix and attribute by attribute
     fixed = Item(DynamoType({"S": "k"}), None, attrs)
     with_fix = len(sized)
@@ -720,15 +713,9 @@ def test_an_update_sizes_each_attribute_once_and_refuses_one_over_the_limit(
     key = {"k": {"S": "a"}}
     try:
         ddb.put_item(TableName=name, Item={**key, "big": {"S": "x" * 300_000}, "gone": {"S": "g" * 5_000}})
-        sized: list[Any] = []
-        size = DynamoType.size
-
-        def counted(self: Any) -> int:
-            if self.type == "S" and len(self.value) >= 300_000:
-                sized.append(self)
-            return size(self)
-
-        monkeypatch.setattr(DynamoType, "size", counted)
+        sized = _calls(
+            monkeypatch, DynamoType, "size", keep=lambda v: v.type == "S" and len(v.value) >= 300_000
+        )
         # When an update removes one attribute and sets five
         ddb.update_item(
             TableName=name,
@@ -741,17 +728,14 @@ def test_an_update_sizes_each_attribute_once_and_refuses_one_over_the_limit(
         assert item["d"] == {"S": "x"} and len(item["e"]["S"]) == 90_000 and "gone" not in item
         assert len(sized) == 1
         # And an update that would take the item over the limit is refused and changes nothing
-        for expression in ("SET more = :more", "SET a = :x, more = :more"):
+        more = {":more": {"S": "z" * 20_000}}
+        updates = (("SET more = :more", more), ("SET a = :x, more = :more", {":x": {"S": "y"}, **more}))
+        for expression, values in updates:
             with pytest.raises(
                 ClientError, match="Item size to update has exceeded the maximum allowed size"
             ):
                 ddb.update_item(
-                    TableName=name,
-                    Key=key,
-                    UpdateExpression=expression,
-                    ExpressionAttributeValues={":x": {"S": "y"}, ":more": {"S": "z" * 20_000}}
-                    if "a =" in expression
-                    else {":more": {"S": "z" * 20_000}},
+                    TableName=name, Key=key, UpdateExpression=expression, ExpressionAttributeValues=values
                 )
         after = ddb.get_item(TableName=name, Key=key, ConsistentRead=True)["Item"]
         assert "more" not in after
