@@ -131,6 +131,7 @@ def apply_all() -> None:
     lex_condition_expressions_once()
     size_new_items_once()
     size_updated_items_once()
+    refuse_unparsable_expressions()
 
 
 # -- instance tracking ---------------------------------------------------------------------------
@@ -1337,3 +1338,61 @@ def size_updated_items_once() -> None:
 
     LimitedSizeDict.__setitem__ = set_attribute  # type: ignore[method-assign]
     UpdateExpressionExecutor.execute = execute_keeping_sizes  # type: ignore[method-assign]
+
+
+_expression_kind = threading.local()  # the parameter being parsed: FilterExpression in a query or scan
+
+
+def _undefined(placeholder: str) -> str:
+    """DynamoDB's words for a `#name` or `:value` placeholder the request does not define."""
+    if placeholder.startswith("#"):
+        return (
+            "An expression attribute name used in the document path is not defined; "
+            f"attribute name: {placeholder}"
+        )
+    return f"An expression attribute value used in expression is not defined; attribute value: {placeholder}"
+
+
+def refuse_unparsable_expressions() -> None:
+    """moto's condition parser raises a bare `ValueError` for an expression it cannot parse
+    (`k = = :v`, an unmatched parenthesis, a dangling `AND`) and a `KeyError` for a placeholder
+    the request does not define: an HTTP 500 in server mode, which botocore retries for half a
+    minute. DynamoDB answers a `ValidationException` naming the parameter, and refuses an empty
+    expression the same way (moto already does so for an empty filter). The parser's own reason
+    is kept; in a query or scan the parameter is `FilterExpression`."""
+    if not _once("refuse_unparsable_expressions"):
+        return
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+    from moto.dynamodb.exceptions import MockValidationException
+    from moto.dynamodb.responses import DynamoHandler
+
+    parse = ConditionExpressionParser.parse
+
+    @functools.wraps(parse)
+    def parse_or_refuse(self: Any) -> Any:
+        kind = getattr(_expression_kind, "name", None) or "ConditionExpression"
+        if self.condition_expression == "":
+            raise MockValidationException(f"Invalid {kind}: The expression can not be empty;")
+        try:
+            return parse(self)
+        except ValueError as error:
+            raise MockValidationException(f"Invalid {kind}: Syntax error; {error}") from error
+        except KeyError as error:  # a placeholder the request does not define
+            raise MockValidationException(f"Invalid {kind}: {_undefined(str(error.args[0]))}") from error
+
+    def filtering(read: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(read)
+        def with_filter(self: Any) -> Any:
+            outer = getattr(_expression_kind, "name", None)
+            _expression_kind.name = "FilterExpression"
+            try:
+                return read(self)
+            finally:
+                _expression_kind.name = outer
+
+        return with_filter
+
+    parse_or_refuse.unchecked = parse  # type: ignore[attr-defined]
+    ConditionExpressionParser.parse = parse_or_refuse  # type: ignore[method-assign]
+    DynamoHandler.query = filtering(DynamoHandler.query)  # type: ignore[method-assign]
+    DynamoHandler.scan = filtering(DynamoHandler.scan)  # type: ignore[method-assign]

@@ -606,6 +606,7 @@ CONDITION_VALUES = {
 
 def test_condition_expressions_lexed_once_parse_as_lexed_every_time() -> None:
     from moto.dynamodb.comparisons import ConditionExpressionParser, get_filter_expression
+    from moto.dynamodb.exceptions import MockValidationException
     from moto.dynamodb.models.dynamo_type import Item
 
     # Given the fix, and an item with every kind of attribute the conditions read
@@ -643,6 +644,7 @@ def test_condition_expressions_lexed_once_parse_as_lexed_every_time() -> None:
 
 def test_a_condition_is_lexed_once_and_a_parse_error_is_raised_every_time(aws: Any) -> None:
     from moto.dynamodb.comparisons import ConditionExpressionParser, get_filter_expression
+    from moto.dynamodb.exceptions import MockValidationException
 
     # Given the fix and a table
     moto_fixes.apply_all()
@@ -661,7 +663,7 @@ def test_a_condition_is_lexed_once_and_a_parse_error_is_raised_every_time(aws: A
         # And a condition that cannot be lexed, or whose tokens cannot be parsed, fails every time
         for bad in ("k = :v ~ :w", "k = = :v"):
             for _ in range(2):
-                with pytest.raises(ValueError, match=r"Cannot parse condition|Bad comparison"):
+                with pytest.raises(MockValidationException, match=r"Cannot parse condition|Bad comparison"):
                     get_filter_expression(bad, {}, {":v": {"S": "c"}, ":w": {"S": "d"}})
     finally:
         ddb.delete_table(TableName=name)

@@ -8,8 +8,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
@@ -282,3 +284,117 @@ def test_moto_dashboard_data_still_answers(stack: LocalStack) -> None:
         assert response.status == 200
         assert "dynamodb" in json.loads(response.read())
     assert time.monotonic() - started >= 0
+
+
+@pytest.mark.parametrize(
+    ("condition", "names", "reason"),
+    [
+        ("stock_count = = :n", None, "Syntax error; Bad comparison"),
+        ("stock_count = :n ~ :m", None, "Syntax error; Cannot parse condition"),
+        ("(stock_count = :n", None, "Syntax error; Unmatched ("),
+        ("stock_count = :n AND", None, "Syntax error; Bad AND expression"),
+        ("", None, "The expression can not be empty;"),
+        ("stock_count = :absent", None, "attribute value: :absent"),
+        ("#absent = :n", {"#other": "stock_count"}, "attribute name: #absent"),
+    ],
+)
+def test_an_unparsable_condition_is_a_validation_error_that_changes_nothing(
+    stack: LocalStack, unique_id: str, condition: str, names: dict[str, str] | None, reason: str
+) -> None:
+    # Given a stock item, and a client that does not retry (moto's answer was a 500, retried)
+    table = stack.table("InventoryTable")
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=stack.aws_url,
+        region_name=stack.options.region,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
+    key = {"product_id": {"S": unique_id}, "warehouse_id": {"S": "main"}}
+    client.put_item(TableName=table.name, Item={**key, "stock_count": {"N": "5"}})
+    values = {":n": {"N": "5"}, ":m": {"N": "6"}, ":new": {"N": "9"}}
+    extra = {"ExpressionAttributeNames": names} if names else {}
+    writes = {
+        "PutItem": lambda: client.put_item(
+            TableName=table.name,
+            Item={**key, "stock_count": {"N": "9"}},
+            ConditionExpression=condition,
+            ExpressionAttributeValues=values,
+            **extra,
+        ),
+        "UpdateItem": lambda: client.update_item(
+            TableName=table.name,
+            Key=key,
+            UpdateExpression="SET stock_count = :new",
+            ConditionExpression=condition,
+            ExpressionAttributeValues=values,
+            **extra,
+        ),
+        "TransactWriteItems": lambda: client.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": table.name,
+                        "Key": key,
+                        "UpdateExpression": "SET stock_count = :new",
+                        "ExpressionAttributeValues": {":new": {"N": "9"}},
+                    }
+                },
+                {
+                    "ConditionCheck": {
+                        "TableName": table.name,
+                        "Key": {**key, "warehouse_id": {"S": "second"}},
+                        "ConditionExpression": condition,
+                        "ExpressionAttributeValues": values,
+                        **extra,
+                    }
+                },
+            ]
+        ),
+        "Query": lambda: client.query(
+            TableName=table.name,
+            KeyConditionExpression="product_id = :p",
+            FilterExpression=condition,
+            ExpressionAttributeValues={**values, ":p": key["product_id"]},
+            **extra,
+        ),
+    }
+    for action, call in writes.items():
+        # When the request carries the expression
+        with pytest.raises(ClientError) as raised:
+            call()
+        # Then DynamoDB's answer: a 400 ValidationException naming the parameter and the problem
+        error = raised.value.response
+        parameter = "FilterExpression" if action == "Query" else "ConditionExpression"
+        assert error["ResponseMetadata"]["HTTPStatusCode"] == 400, action
+        assert error["Error"]["Code"] == "ValidationException", action
+        assert error["Error"]["Message"].startswith(f"Invalid {parameter}: "), (action, error["Error"])
+        assert reason in error["Error"]["Message"], (action, error["Error"])
+    # And the item is as it was
+    item = client.get_item(TableName=table.name, Key=key, ConsistentRead=True)["Item"]
+    assert item["stock_count"] == {"N": "5"}
+
+
+def test_a_valid_condition_still_decides(stack: LocalStack, unique_id: str) -> None:
+    # Given a stock item
+    table = stack.table("InventoryTable")
+    key = {"product_id": unique_id, "warehouse_id": "main"}
+    table.put_item(Item={**key, "stock_count": 5})
+    # When one write's condition holds and another's does not
+    table.update_item(
+        Key=key,
+        UpdateExpression="SET stock_count = :new",
+        ConditionExpression="stock_count = :n AND (attribute_exists(product_id))",
+        ExpressionAttributeValues={":n": 5, ":new": 6},
+    )
+    with pytest.raises(ClientError) as raised:
+        table.update_item(
+            Key=key,
+            UpdateExpression="SET stock_count = :new",
+            ConditionExpression="stock_count = :n",
+            ExpressionAttributeValues={":n": 5, ":new": 7},
+        )
+    # Then the first is written and the second refused as a failed condition, not as bad input
+    assert raised.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
+    assert table.get_item(Key=key, ConsistentRead=True)["Item"]["stock_count"] == 6
