@@ -606,7 +606,6 @@ CONDITION_VALUES = {
 
 def test_condition_expressions_lexed_once_parse_as_lexed_every_time() -> None:
     from moto.dynamodb.comparisons import ConditionExpressionParser, get_filter_expression
-    from moto.dynamodb.exceptions import MockValidationException
     from moto.dynamodb.models.dynamo_type import Item
 
     # Given the fix, and an item with every kind of attribute the conditions read
