@@ -7,6 +7,7 @@ the real ones. Schedules may be sped up (`--schedule-every`) so demos need not w
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import re
@@ -340,7 +341,7 @@ class EventSourcePollers:
                     continue
                 del gathering[shard_id]
                 delivered = True
-                records = json.loads(json.dumps(gathered.records, default=str))
+                records = json.loads(json.dumps(gathered.records, default=_wire_value))
                 self.deliver_stream_batch(source, shard_id, records)
                 if not self._stop.is_set():
                     last = gathered.records[-1].get("dynamodb", {}).get("SequenceNumber")
@@ -451,6 +452,16 @@ class EventSourcePollers:
             self.clients("sns").publish(TopicArn=destination, Message=body)
         else:
             log.warning("%s: on-failure destination %s has no local emulation", source.function, destination)
+
+
+def _wire_value(value: Any) -> Any:
+    """A value botocore parsed out of a stream record, back in the JSON form Lambda's event carries:
+    a binary attribute (`B`, `BS`) as base64 text, a timestamp as epoch seconds."""
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return str(value)
 
 
 def _epoch_iso(seconds: Any) -> str:

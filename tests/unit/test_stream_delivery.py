@@ -182,3 +182,33 @@ def test_a_batching_window_delivers_what_it_gathered_once_it_passes() -> None:
     poll_until(runtime, stream, 2, MaximumBatchingWindowInSeconds=3, BatchSize=100)
     # Then both records reach the function together
     assert runtime.batches == [["a", "b"]]
+
+
+class CapturingFunction:
+    """Keeps every event it is invoked with."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.batches: list[list[str]] = []
+
+    def invoke(self, name: str, event: dict[str, Any]) -> InvokeResult:
+        self.events.append(event)
+        self.batches.append([r["dynamodb"]["Keys"]["id"]["S"] for r in event["Records"]])
+        return InvokeResult(b'{"batchItemFailures": []}')
+
+
+def test_binary_attributes_reach_the_function_as_base64_as_in_lambda_events() -> None:
+    # Given a stream record with binary attributes, as botocore parses them (bytes)
+    runtime, stream = CapturingFunction(), TricklingStream(["bin"])
+    stream.pages[0][0]["dynamodb"]["NewImage"] = {
+        "id": {"S": "bin"},
+        "b": {"B": b"\x00\xffxy"},
+        "bs": {"BS": [b"1", b"\x02"]},
+    }
+    # When the poller delivers it
+    poll_until(runtime, stream, 1)  # type: ignore[arg-type]
+    # Then the function's event carries them base64-encoded, like the wire form Lambda hands on
+    image = runtime.events[0]["Records"][0]["dynamodb"]["NewImage"]
+    assert image["b"] == {"B": "AP94eQ=="}
+    assert image["bs"] == {"BS": ["MQ==", "Ag=="]}
+    json.dumps(runtime.events[0])  # and the whole event is plain JSON
