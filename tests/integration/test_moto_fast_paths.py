@@ -462,6 +462,27 @@ def _all_pages(ddb: Any, request: dict[str, Any]) -> list[dict[str, Any]]:
         request = {**request, "ExclusiveStartKey": page["LastEvaluatedKey"]}
 
 
+def _keyed_table(ddb: Any, prefix: str) -> str:
+    name = f"{prefix}-{uuid.uuid4().hex[:10]}"
+    ddb.create_table(TableName=name, **KEYED_TABLE)
+    return name
+
+
+def _whole_table_listings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From now on in the test: the name of each table every time all its items are listed."""
+    from moto.dynamodb.models.table import Table
+
+    listed: list[str] = []
+    whole_table = Table.all_items.whole_table  # type: ignore[attr-defined]
+
+    def listing(table: Any) -> Any:
+        listed.append(table.name)
+        return whole_table(table)
+
+    monkeypatch.setattr(Table.all_items, "whole_table", listing)
+    return listed
+
+
 def test_a_query_on_the_table_key_lists_its_partition_only_and_answers_as_before(
     aws: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -469,8 +490,7 @@ def test_a_query_on_the_table_key_lists_its_partition_only_and_answers_as_before
 
     # Given a table of six partitions of six items each, with an index
     ddb = aws("dynamodb")
-    name = f"part-{uuid.uuid4().hex[:10]}"
-    ddb.create_table(TableName=name, **KEYED_TABLE)
+    name = _keyed_table(ddb, "part")
     for p in range(6):
         for r in (5, 0, 3, 1, 4, 2):  # written out of order: the answer's order is the engine's
             item = {
@@ -512,14 +532,8 @@ def test_a_query_on_the_table_key_lists_its_partition_only_and_answers_as_before
         "KeyConditionExpression": "g = :g",
         "ExpressionAttributeValues": {":g": {"S": "g1"}},
     }
-    listed: list[str] = []
     whole_table = Table.all_items.whole_table  # type: ignore[attr-defined]
-
-    def listing(table: Any) -> Any:
-        listed.append(table.name)
-        return whole_table(table)
-
-    monkeypatch.setattr(Table.all_items, "whole_table", listing)
+    listed = _whole_table_listings(monkeypatch)
     try:
         # When each query runs (every page) with the fix
         fixed = [_all_pages(ddb, {"TableName": name, **q}) for q in queries]
@@ -569,13 +583,11 @@ def _moto_index_answers(ddb: Any, name: str, monkeypatch: pytest.MonkeyPatch) ->
 def test_an_index_query_lists_its_partition_only_and_follows_every_write(
     aws: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from moto.dynamodb.models.table import Table
 
     # Given a table with an index, forty items spread over three index partitions (some in none),
     # and one query on the index, which files the partitions
     ddb = aws("dynamodb")
-    name = f"index-{uuid.uuid4().hex[:10]}"
-    ddb.create_table(TableName=name, **KEYED_TABLE)
+    name = _keyed_table(ddb, "index")
 
     def item(k: str, r: int, g: str | None, v: int = 1) -> dict[str, Any]:
         found = {"k": {"S": k}, "r": {"N": str(r)}, "v": {"N": str(v)}}
@@ -584,14 +596,7 @@ def test_an_index_query_lists_its_partition_only_and_follows_every_write(
     for n in range(40):
         ddb.put_item(TableName=name, Item=item(f"p{n % 5}", n, f"g{n % 4}" if n % 4 < 3 else None, n % 7))
     assert _index_answers(ddb, name) == _moto_index_answers(ddb, name, monkeypatch)
-    listed: list[str] = []
-    whole_table = Table.all_items.whole_table  # type: ignore[attr-defined]
-
-    def listing(table: Any) -> Any:
-        listed.append(table.name)
-        return whole_table(table)
-
-    monkeypatch.setattr(Table.all_items, "whole_table", listing)
+    listed = _whole_table_listings(monkeypatch)
     key = {"k": {"S": "p1"}, "r": {"N": "1"}}  # in g1
     writes: list[tuple[str, Any]] = [
         ("a new item", lambda: ddb.put_item(TableName=name, Item=item("new", 0, "g1", 9))),
