@@ -107,31 +107,37 @@ class ReconciliationReport(BaseModel):
 
 
 Sums = dict[tuple[str, str], tuple[int, int]]  # (product, warehouse) -> (held units, of them public)
+Holders = dict[tuple[str, str], frozenset[tuple[str, int]]]  # -> (reservation id, units) of each hold
 
 
-def _held_sums(store: ReservationStore) -> tuple[Sums, int]:
+def _held_sums(store: ReservationStore) -> tuple[Sums, Holders, int]:
     held_units: dict[tuple[str, str], int] = defaultdict(int)
     public_units: dict[tuple[str, str], int] = defaultdict(int)
+    holders: dict[tuple[str, str], set[tuple[str, int]]] = defaultdict(set)
     held = store.held_now()
     for reservation in held:
         for line in reservation.lines:
             key = (line.product_id, line.warehouse_id)
             held_units[key] += line.quantity
+            holders[key].add((reservation.reservation_id, line.quantity))
             if reservation.public:
                 public_units[key] += line.quantity
-    return {key: (units, public_units[key]) for key, units in held_units.items()}, len(held)
+    sums = {key: (units, public_units[key]) for key, units in held_units.items()}
+    return sums, {key: frozenset(found) for key, found in holders.items()}, len(held)
 
 
 def reconcile(store: ReservationStore, repair: bool) -> ReconciliationReport:
     """Reads HELD reservations before and after the stock records, so a hold or release committing
-    during the check is never mistaken for drift (its record is skipped and reported as busy)."""
-    before, count = _held_sums(store)
+    during the check is never mistaken for drift (its record is skipped and reported as busy).
+    The holds themselves are compared, not only their sums: a release and a new hold of the same
+    quantity between the two reads leave the sums equal, while the record was read between them."""
+    _, held_before, count = _held_sums(store)
     items = store.stock_items()
-    after, _ = _held_sums(store)
+    after, held_after, _ = _held_sums(store)
     drift, busy = [], []
     for item in items:
         key = (str(item["product_id"]), str(item["warehouse_id"]))
-        if before.get(key, (0, 0)) != after.get(key, (0, 0)):
+        if held_before.get(key, frozenset()) != held_after.get(key, frozenset()):
             busy.append(f"{key[0]}@{key[1]}")
             continue
         stock, reserved = int(item.get("stock_count", 0)), int(item.get("reserved_count", 0))
