@@ -213,34 +213,39 @@ def item_key(table: Any, op_type: str, op: dict[str, Any]) -> dict[str, Any]:
     return dict(op["Key"])
 
 
-def stored_item(table: Any, key: dict[str, Any]) -> Any:
-    """The item stored under a key, without the side effect of creating an empty hash bucket."""
+def typed_key(table: Any, key: dict[str, Any]) -> tuple[Any, Any]:
+    """A key in DynamoDB's JSON form as moto files it: (hash value, range value or None)."""
     from moto.dynamodb.models.dynamo_type import DynamoType
 
+    hash_value = DynamoType(key[table.hash_key_attr])
+    if table.range_key_attr is None:
+        return hash_value, None
+    return hash_value, DynamoType(key[table.range_key_attr])
+
+
+def _stored_at(table: Any, hash_value: Any, range_value: Any) -> Any:
+    bucket = table.items.get(hash_value)  # .get: `items` is a defaultdict, a lookup would add
+    if table.range_key_attr is None or bucket is None:
+        return bucket
+    return bucket.get(range_value)
+
+
+def stored_item(table: Any, key: dict[str, Any]) -> Any:
+    """The item stored under a key, without the side effect of creating an empty hash bucket."""
     try:
-        hash_value = DynamoType(key[table.hash_key_attr])
-        bucket = table.items.get(hash_value)
-        if table.range_key_attr is None:
-            return bucket
-        if bucket is None:
-            return None
-        return bucket.get(DynamoType(key[table.range_key_attr]))
+        return _stored_at(table, *typed_key(table, key))
     except (KeyError, TypeError, AttributeError):
         return None
 
 
 def _restore_item(table: Any, key: dict[str, Any], item: Any) -> None:
-    from moto.dynamodb.models.dynamo_type import DynamoType
-
-    hash_value = DynamoType(key[table.hash_key_attr])
-    range_value = None
+    hash_value, range_value = typed_key(table, key)
     if table.range_key_attr is None:
         if item is None:
             table.items.pop(hash_value, None)
         else:
             table.items[hash_value] = item
     else:
-        range_value = DynamoType(key[table.range_key_attr])
         bucket = table.items.get(hash_value)
         if item is None:
             if bucket is not None:
@@ -1218,13 +1223,6 @@ def _index_hash_attributes(table: Any, index_name: str) -> tuple[str, ...] | Non
     return None
 
 
-def _stored_at(table: Any, hash_value: Any, range_value: Any) -> Any:
-    bucket = table.items.get(hash_value)  # .get: `items` is a defaultdict, a lookup would add
-    if table.range_key_attr is None or bucket is None:
-        return bucket
-    return bucket.get(range_value)
-
-
 def refile_key(table: Any, hash_value: Any, range_value: Any) -> None:
     """After a write under this primary key: every kept index files what the key now holds."""
     partitions: dict[str, IndexPartitions] | None = getattr(table, "_index_partitions", None)
@@ -1266,7 +1264,6 @@ def query_index_partitions() -> None:
     if not _once("query_index_partitions"):
         return
     from moto.dynamodb.models import DynamoDBBackend
-    from moto.dynamodb.models.dynamo_type import DynamoType
     from moto.dynamodb.models.table import Table
 
     query, all_items = Table.query, Table.all_items
@@ -1321,14 +1318,10 @@ def query_index_partitions() -> None:
             except Exception:  # the update itself has reported an unknown table
                 table = None
             if table is not None and getattr(table, "_index_partitions", None):
-                hash_json = key.get(table.hash_key_attr)
-                range_json = key.get(table.range_key_attr) if table.range_key_attr else None
-                if hash_json is not None:
-                    refile_key(
-                        table,
-                        DynamoType(hash_json),
-                        DynamoType(range_json) if range_json is not None else None,
-                    )
+                try:
+                    refile_key(table, *typed_key(table, key))
+                except (KeyError, TypeError, AttributeError):
+                    pass  # a key moto refused: nothing was written under it
 
     Table.all_items = index_items  # type: ignore[method-assign]
     Table.query = query_index  # type: ignore[method-assign]
