@@ -1,6 +1,9 @@
 """Hot SKU: C clients race for S units of one product over REST; the count must be exact.
 
-Also the serial cost of one REST hold against a bare conditional `UpdateItem` on the same engine.
+Also the serial cost of one REST hold against a bare conditional `UpdateItem` on the same engine, and
+what it is made of: the same holds with the stack gone quiet before each (no execution of the hold
+before still running), and the engine's own cost of the two calls a REST hold makes, a transaction
+of its shape and a `StartExecution`, each against the same `UpdateItem`.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from typing import Any
 
 from bench import reservation_calls as calls
 from bench.aws_clients import aws_client
-from bench.baselines import conditional_update_ms
+from bench.baselines import conditional_update_ms, hold_transaction_ms, start_execution_ms
 from bench.load import attempts
 from bench.rest_client import Reply
 from bench.scenario import Context
@@ -20,12 +23,30 @@ from bench.stats import figures_table, latency, ratio
 from bench.warmup import warm_reservation_path
 
 LONG_HOLD_S = 900  # far beyond the scenario: nothing may expire while it is counted
+# Long enough for a hold's execution (start, Hold task, token stored, RESERVED published) to end.
+QUIET_GAP_S = 0.25
 
 
 def _sizes(smoke: bool) -> dict[str, int]:
     if smoke:
-        return {"clients": 4, "stock": 6, "attempts": 10, "serial": 5, "baseline": 10}
-    return {"clients": 64, "stock": 200, "attempts": 320, "serial": 100, "baseline": 200}
+        return {
+            "clients": 4,
+            "stock": 6,
+            "attempts": 10,
+            "serial": 5,
+            "baseline": 10,
+            "spaced": 3,
+            "parts": 5,
+        }
+    return {
+        "clients": 64,
+        "stock": 200,
+        "attempts": 320,
+        "serial": 100,
+        "baseline": 200,
+        "spaced": 40,
+        "parts": 100,
+    }
 
 
 def _release_all(ctx: Context, reservation_ids: list[str]) -> list[Reply]:
@@ -42,16 +63,50 @@ def _release_all(ctx: Context, reservation_ids: list[str]) -> list[Reply]:
     return replies
 
 
-def _serial_reserve(ctx: Context, rounds: int) -> dict[str, Any]:
-    sku = ctx.sku("SERIAL")
+def _serial_reserve(ctx: Context, rounds: int, name: str = "SERIAL", gap_s: float = 0.0) -> dict[str, Any]:
+    """One client's holds, back to back, or each after `gap_s` with nothing of the last still running."""
+    sku = ctx.sku(name)
     create_product(ctx.rest, sku, rounds + 10)
     replies: list[Reply] = []
     while len(replies) < rounds and (ctx.left() > 0 or len(replies) < 3):
+        if gap_s:
+            time.sleep(gap_s)
         replies.append(calls.reserve(ctx.rest, sku, f"{sku}-{len(replies)}", LONG_HOLD_S))
     _release_all(ctx, [f"{sku}-{n}" for n, reply in enumerate(replies) if reply.status == 201])
     return {
         "statuses": calls.status_counts(replies),
         "latency": latency([r.ms for r in replies if r.status == 201]),
+    }
+
+
+def _serial_parts(
+    ctx: Context, size: dict[str, int], serial_p50: float | None, update_p50: float | None
+) -> dict[str, Any]:
+    """The serial hold taken apart, each part as a multiple of the bare `UpdateItem`: the engine's two
+    calls (`engine_calls`), the REST and Lambda hops and the handler around them (`hops_and_handler`,
+    what the quiet hold costs beyond those calls), and the executions of the holds before
+    (`background`, back to back against quiet)."""
+    spaced = _serial_reserve(ctx, size["spaced"], "SPACED", QUIET_GAP_S)
+    transaction = latency(hold_transaction_ms(aws_client("dynamodb", ctx.stack.aws_url), size["parts"]))
+    start = latency(start_execution_ms(aws_client("stepfunctions", ctx.stack.aws_url), size["parts"]))
+    quiet = ratio(spaced["latency"]["p50_ms"], update_p50)
+    held, started = ratio(transaction["p50_ms"], update_p50), ratio(start["p50_ms"], update_p50)
+    engine = round(held + started, 2) if held is not None and started is not None else None
+    serial = ratio(serial_p50, update_p50)
+    return {
+        "quiet_reserve": spaced,
+        "quiet_p50_vs_update_item": quiet,
+        "bare_hold_transaction": transaction,
+        "hold_transaction_vs_update_item": held,
+        "bare_start_execution": start,
+        "start_execution_vs_update_item": started,
+        "engine_calls_vs_update_item": engine,
+        "hops_and_handler_vs_update_item": round(quiet - engine, 2)
+        if quiet is not None and engine is not None
+        else None,
+        "background_vs_update_item": round(serial - quiet, 2)
+        if serial is not None and quiet is not None
+        else None,
     }
 
 
@@ -80,6 +135,7 @@ def run(ctx: Context) -> dict[str, Any]:
 
     update = latency(conditional_update_ms(aws_client("dynamodb", ctx.stack.aws_url), size["baseline"]))
     serial = _serial_reserve(ctx, size["serial"])
+    parts = _serial_parts(ctx, size, serial["latency"]["p50_ms"], update["p50_ms"])
 
     hot = latency([reply.ms for _rid, reply in replies])
     oversold = max(len(held) - stock, 0, -int(during["available"]), -int(after["available"]))
@@ -105,6 +161,7 @@ def run(ctx: Context) -> dict[str, Any]:
         "p50_vs_update_item": ratio(hot["p50_ms"], update["p50_ms"]),
         "serial_reserve": serial,
         "serial_p50_vs_update_item": ratio(serial["latency"]["p50_ms"], update["p50_ms"]),
+        "serial_parts": parts,
     }
     if load.errors:
         figures["first_client_error"] = load.errors[0]

@@ -64,6 +64,10 @@ def test_smoke_counts_stay_exact(smoke_results: dict[str, Any]) -> None:
     assert hot["oversold"] == 0 and hot["leaked_after_release"] == 0
     assert hot["final_available"] == hot["stock"] and hot["final_reserved"] == 0
     assert hot["latency"]["n"] == hot["attempts"] and hot["p50_vs_update_item"] is not None
+    parts = hot["serial_parts"]  # the serial hold taken apart: every part measured, none missing
+    assert parts["quiet_reserve"]["statuses"] == {"201": parts["quiet_reserve"]["latency"]["n"]}
+    assert parts["bare_hold_transaction"]["n"] > 0 and parts["bare_start_execution"]["n"] > 0
+    assert None not in (parts["engine_calls_vs_update_item"], parts["hops_and_handler_vs_update_item"])
     assert figures["read_path"]["p50_vs_get_item"] is not None
     timers = figures["timers"]
     assert timers["holds_placed"] == timers["holds_asked"]
