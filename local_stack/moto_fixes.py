@@ -137,6 +137,7 @@ def apply_all() -> None:
     size_new_items_once()
     size_updated_items_once()
     refuse_unparsable_expressions()
+    refuse_mistyped_keys()
 
 
 # -- instance tracking ---------------------------------------------------------------------------
@@ -1558,3 +1559,75 @@ def refuse_unparsable_expressions() -> None:
     ConditionExpressionParser.parse = parse_or_refuse  # type: ignore[method-assign]
     DynamoHandler.query = filtering(DynamoHandler.query)  # type: ignore[method-assign]
     DynamoHandler.scan = filtering(DynamoHandler.scan)  # type: ignore[method-assign]
+
+
+_KEY_TYPES = frozenset({"S", "N", "B"})
+
+
+def _declared_types(table: Any) -> dict[str, str]:
+    return {a["AttributeName"]: a["AttributeType"] for a in table.attr or ()}
+
+
+def _wrong_type(value: Any, declared: str | None) -> bool:
+    """Not one typed scalar (`{"S": ...}`, `{"N": ...}`, `{"B": ...}`) of the declared type."""
+    kinds = list(value) if isinstance(value, dict) else []
+    return len(kinds) != 1 or kinds[0] not in _KEY_TYPES or kinds[0] != (declared or kinds[0])
+
+
+def mistyped_key_attributes(table: Any, key: dict[str, Any]) -> list[str]:
+    """The key attributes of `key` (DynamoDB JSON) whose value is not one scalar of the type the
+    table declares: `{"M": ...}` or `{"N": "1"}` for an `S` key, or not a typed value at all."""
+    declared = _declared_types(table)
+    names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
+    # a missing key attribute is moto's own check
+    return [name for name in names if name in key and _wrong_type(key[name], declared.get(name))]
+
+
+def refuse_mistyped_keys() -> None:
+    """A key attribute given as the wrong type (a map, a list, or a number for a string key) went
+    into moto's item lookup: a map or list is unhashable, so GetItem, UpdateItem, DeleteItem,
+    BatchGetItem, TransactGetItems and Query answered an HTTP 500 (which botocore retries), a
+    transaction was cancelled with a `TypeError` reason, and a number for a string key was looked
+    up and not found. DynamoDB validates the key against the schema before anything else:
+    `ValidationException: The provided key element does not match the schema`, and for a query
+    `... Condition parameter type does not match schema type`. PutItem already checks its item."""
+    if not _once("refuse_mistyped_keys"):
+        return
+    from moto.dynamodb.exceptions import MockValidationException, ProvidedKeyDoesNotExist
+    from moto.dynamodb.models import DynamoDBBackend
+
+    get_keys_value, update_item, query = (
+        DynamoDBBackend.get_keys_value,
+        DynamoDBBackend.update_item,
+        DynamoDBBackend.query,
+    )
+
+    @functools.wraps(get_keys_value)
+    def checked_keys_value(self: DynamoDBBackend, table: Any, keys: dict[str, Any]) -> Any:
+        if mistyped_key_attributes(table, keys):
+            raise ProvidedKeyDoesNotExist
+        return get_keys_value(self, table, keys)
+
+    @functools.wraps(update_item)
+    def checked_update(
+        self: DynamoDBBackend, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> Any:
+        if isinstance(key, dict) and mistyped_key_attributes(self.get_table(table_name), key):
+            raise ProvidedKeyDoesNotExist
+        return update_item(self, table_name, key, *args, **kwargs)
+
+    @functools.wraps(query)
+    def checked_query(self: DynamoDBBackend, table_name: str, *args: Any, **kwargs: Any) -> Any:
+        declared = _declared_types(self.get_table(table_name))
+        conditions = [(name, [value]) for name, value in kwargs.get("hash_key_conditions") or ()]
+        conditions += [(name, list(values)) for name, _op, values in kwargs.get("range_key_conditions") or ()]
+        if any(_wrong_type(value, declared.get(name)) for name, values in conditions for value in values):
+            raise MockValidationException(
+                "One or more parameter values were invalid: "
+                "Condition parameter type does not match schema type"
+            )
+        return query(self, table_name, *args, **kwargs)
+
+    DynamoDBBackend.get_keys_value = checked_keys_value  # type: ignore[method-assign]
+    DynamoDBBackend.update_item = checked_update  # type: ignore[method-assign]
+    DynamoDBBackend.query = checked_query  # type: ignore[method-assign]

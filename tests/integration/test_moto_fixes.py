@@ -398,3 +398,60 @@ def test_a_valid_condition_still_decides(stack: LocalStack, unique_id: str) -> N
     # Then the first is written and the second refused as a failed condition, not as bad input
     assert raised.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
     assert table.get_item(Key=key, ConsistentRead=True)["Item"]["stock_count"] == 6
+
+
+@pytest.mark.parametrize("wrong", [{"M": {"x": {"S": "y"}}}, {"N": "7"}, {"L": [{"S": "a"}]}])
+def test_a_key_of_the_wrong_type_is_a_validation_error_that_changes_nothing(
+    stack: LocalStack, unique_id: str, wrong: dict[str, Any]
+) -> None:
+    # Given a stock item, and a client that does not retry (moto's answer was a 500, retried)
+    table = stack.table("InventoryTable")
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=stack.aws_url,
+        region_name=stack.options.region,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
+    key = {"product_id": {"S": unique_id}, "warehouse_id": {"S": "main"}}
+    client.put_item(TableName=table.name, Item={**key, "stock_count": {"N": "5"}})
+    bad = {**key, "product_id": wrong}
+    update = {"UpdateExpression": "SET stock_count = :n", "ExpressionAttributeValues": {":n": {"N": "9"}}}
+    calls = {
+        "GetItem": lambda: client.get_item(TableName=table.name, Key=bad),
+        "UpdateItem": lambda: client.update_item(TableName=table.name, Key=bad, **update),
+        "DeleteItem": lambda: client.delete_item(TableName=table.name, Key=bad),
+        "BatchGetItem": lambda: client.batch_get_item(RequestItems={table.name: {"Keys": [bad]}}),
+        "TransactGetItems": lambda: client.transact_get_items(
+            TransactItems=[{"Get": {"TableName": table.name, "Key": bad}}]
+        ),
+        "TransactWriteItems": lambda: client.transact_write_items(
+            TransactItems=[
+                {"Update": {"TableName": table.name, "Key": key, **update}},
+                {"Delete": {"TableName": table.name, "Key": bad}},
+            ]
+        ),
+        "Query": lambda: client.query(
+            TableName=table.name,
+            KeyConditionExpression="product_id = :p",
+            ExpressionAttributeValues={":p": wrong},
+        ),
+    }
+    for action, call in calls.items():
+        # When the request names the key with a value of another type than the schema's
+        with pytest.raises(ClientError) as raised:
+            call()
+        # Then DynamoDB's answer: a 400 ValidationException saying the key does not fit the schema
+        error = raised.value.response
+        assert error["ResponseMetadata"]["HTTPStatusCode"] == 400, action
+        assert error["Error"]["Code"] == "ValidationException", (action, error["Error"])
+        expected = (
+            "Condition parameter type does not match schema type"
+            if action == "Query"
+            else "The provided key element does not match the schema"
+        )
+        assert expected in error["Error"]["Message"], (action, error["Error"])
+    # And the item is as it was, and a key of the right type still finds it
+    item = client.get_item(TableName=table.name, Key=key, ConsistentRead=True)["Item"]
+    assert item["stock_count"] == {"N": "5"}
