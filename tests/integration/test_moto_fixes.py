@@ -286,6 +286,22 @@ def test_moto_dashboard_data_still_answers(stack: LocalStack) -> None:
     assert time.monotonic() - started >= 0
 
 
+def _stock_item_without_retries(stack: LocalStack, unique_id: str) -> tuple[Any, dict[str, Any]]:
+    """A stock item with 5 in stock, and a client that does not retry: moto's answer to bad input
+    was a 500, which botocore retries, so a refusal must show on the first answer."""
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=stack.aws_url,
+        region_name=stack.options.region,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
+    key = {"product_id": {"S": unique_id}, "warehouse_id": {"S": "main"}}
+    client.put_item(TableName=stack.table("InventoryTable").name, Item={**key, "stock_count": {"N": "5"}})
+    return client, key
+
+
 @pytest.mark.parametrize(
     ("condition", "names", "reason"),
     [
@@ -303,16 +319,7 @@ def test_an_unparsable_condition_is_a_validation_error_that_changes_nothing(
 ) -> None:
     # Given a stock item, and a client that does not retry (moto's answer was a 500, retried)
     table = stack.table("InventoryTable")
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=stack.aws_url,
-        region_name=stack.options.region,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
-    )
-    key = {"product_id": {"S": unique_id}, "warehouse_id": {"S": "main"}}
-    client.put_item(TableName=table.name, Item={**key, "stock_count": {"N": "5"}})
+    client, key = _stock_item_without_retries(stack, unique_id)
     values = {":n": {"N": "5"}, ":m": {"N": "6"}, ":new": {"N": "9"}}
     extra = {"ExpressionAttributeNames": names} if names else {}
     writes = {
@@ -406,16 +413,7 @@ def test_a_key_of_the_wrong_type_is_a_validation_error_that_changes_nothing(
 ) -> None:
     # Given a stock item, and a client that does not retry (moto's answer was a 500, retried)
     table = stack.table("InventoryTable")
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=stack.aws_url,
-        region_name=stack.options.region,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
-    )
-    key = {"product_id": {"S": unique_id}, "warehouse_id": {"S": "main"}}
-    client.put_item(TableName=table.name, Item={**key, "stock_count": {"N": "5"}})
+    client, key = _stock_item_without_retries(stack, unique_id)
     bad = {**key, "product_id": wrong}
     update = {"UpdateExpression": "SET stock_count = :n", "ExpressionAttributeValues": {":n": {"N": "9"}}}
     calls = {
