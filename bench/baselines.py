@@ -28,6 +28,16 @@ def _scratch_table(ddb: Any) -> None:
         )
 
 
+def _scratch_machine(sfn: Any) -> str:
+    for machine in sfn.list_state_machines()["stateMachines"]:
+        if machine["name"] == SCRATCH_MACHINE:
+            return str(machine["stateMachineArn"])
+    created = sfn.create_state_machine(
+        name=SCRATCH_MACHINE, definition=_SCRATCH_DEFINITION, roleArn=_SCRATCH_ROLE
+    )
+    return str(created["stateMachineArn"])
+
+
 def conditional_update_ms(ddb: Any, rounds: int) -> list[float]:
     """Serial conditional `UpdateItem`s (`ADD n :one` if `n < :cap`) on a scratch item in a table of its
     own, so the baseline neither triggers the stock table's stream nor touches real stock."""
@@ -103,19 +113,7 @@ def hold_transaction_ms(ddb: Any, rounds: int) -> list[float]:
 def start_execution_ms(sfn: Any, rounds: int) -> list[float]:
     """Serial `StartExecution`s of a one-state machine of its own (`Succeed`): what starting any
     execution costs the engine, next to the reservation machine's start on the REST path."""
-    arn = (
-        next(
-            (
-                m["stateMachineArn"]
-                for m in sfn.list_state_machines()["stateMachines"]
-                if m["name"] == SCRATCH_MACHINE
-            ),
-            None,
-        )
-        or sfn.create_state_machine(
-            name=SCRATCH_MACHINE, definition=_SCRATCH_DEFINITION, roleArn=_SCRATCH_ROLE
-        )["stateMachineArn"]
-    )
+    arn = _scratch_machine(sfn)
 
     def start(n: int) -> None:
         sfn.start_execution(stateMachineArn=arn, name=f"scratch-{time.monotonic_ns()}-{n}", input="{}")

@@ -1577,10 +1577,11 @@ def _wrong_type(value: Any, declared: str | None) -> bool:
 def mistyped_key_attributes(table: Any, key: dict[str, Any]) -> list[str]:
     """The key attributes of `key` (DynamoDB JSON) whose value is not one scalar of the type the
     table declares: `{"M": ...}` or `{"N": "1"}` for an `S` key, or not a typed value at all."""
-    declared = _declared_types(table)
-    names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
+    schema = [(table.hash_key_attr, table.hash_key_type)]
+    if table.range_key_attr:
+        schema.append((table.range_key_attr, table.range_key_type))
     # a missing key attribute is moto's own check
-    return [name for name in names if name in key and _wrong_type(key[name], declared.get(name))]
+    return [name for name, declared in schema if name in key and _wrong_type(key[name], declared)]
 
 
 def refuse_mistyped_keys() -> None:

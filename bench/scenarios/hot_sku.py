@@ -35,7 +35,7 @@ def _sizes(smoke: bool) -> dict[str, int]:
             "attempts": 10,
             "serial": 5,
             "baseline": 10,
-            "spaced": 3,
+            "quiet": 3,
             "parts": 5,
         }
     return {
@@ -44,7 +44,7 @@ def _sizes(smoke: bool) -> dict[str, int]:
         "attempts": 320,
         "serial": 100,
         "baseline": 200,
-        "spaced": 40,
+        "quiet": 40,
         "parts": 100,
     }
 
@@ -79,6 +79,15 @@ def _serial_reserve(ctx: Context, rounds: int, name: str = "SERIAL", gap_s: floa
     }
 
 
+def _sum(a: float | None, b: float | None) -> float | None:
+    """a + b to the ratios' 0.01, or None when either part went unmeasured."""
+    return None if a is None or b is None else round(a + b, 2)
+
+
+def _difference(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else round(a - b, 2)
+
+
 def _serial_parts(
     ctx: Context, size: dict[str, int], serial_p50: float | None, update_p50: float | None
 ) -> dict[str, Any]:
@@ -86,27 +95,23 @@ def _serial_parts(
     calls (`engine_calls`), the REST and Lambda hops and the handler around them (`hops_and_handler`,
     what the quiet hold costs beyond those calls), and the executions of the holds before
     (`background`, back to back against quiet)."""
-    spaced = _serial_reserve(ctx, size["spaced"], "SPACED", QUIET_GAP_S)
+    quiet_holds = _serial_reserve(ctx, size["quiet"], "QUIET", QUIET_GAP_S)
     transaction = latency(hold_transaction_ms(aws_client("dynamodb", ctx.stack.aws_url), size["parts"]))
     start = latency(start_execution_ms(aws_client("stepfunctions", ctx.stack.aws_url), size["parts"]))
-    quiet = ratio(spaced["latency"]["p50_ms"], update_p50)
+    quiet = ratio(quiet_holds["latency"]["p50_ms"], update_p50)
     held, started = ratio(transaction["p50_ms"], update_p50), ratio(start["p50_ms"], update_p50)
-    engine = round(held + started, 2) if held is not None and started is not None else None
+    engine = _sum(held, started)
     serial = ratio(serial_p50, update_p50)
     return {
-        "quiet_reserve": spaced,
+        "quiet_reserve": quiet_holds,
         "quiet_p50_vs_update_item": quiet,
         "bare_hold_transaction": transaction,
         "hold_transaction_vs_update_item": held,
         "bare_start_execution": start,
         "start_execution_vs_update_item": started,
         "engine_calls_vs_update_item": engine,
-        "hops_and_handler_vs_update_item": round(quiet - engine, 2)
-        if quiet is not None and engine is not None
-        else None,
-        "background_vs_update_item": round(serial - quiet, 2)
-        if serial is not None and quiet is not None
-        else None,
+        "hops_and_handler_vs_update_item": _difference(quiet, engine),
+        "background_vs_update_item": _difference(serial, quiet),
     }
 
 
