@@ -94,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     run_id = time.strftime("%H%M%S")
     load_at_start = results.load_average()
     cpu_at_start = results.cpu_times()
+    pause_at_start = results.pause_penalty()
     started = time.monotonic()
 
     shared: StackProcess | None = None
@@ -113,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     document = results.merge(output, entries, smoke=args.smoke, shared_stack_stop=shared_stop)
     document["machine"]["load_average_at_start"] = load_at_start
     document["machine"]["cpu_steal_share"] = results.steal_share(cpu_at_start, results.cpu_times())
+    document["machine"]["pause_penalty_at_start"] = pause_at_start
+    document["machine"]["pause_penalty_at_end"] = results.pause_penalty()
     document["targets"] = evaluate(document["scenarios"])
     document["total_seconds"] = round(time.monotonic() - started, 1)
     results.write(output, document)
@@ -132,6 +135,13 @@ def main(argv: list[str] | None = None) -> int:
     steal = document["machine"]["cpu_steal_share"]
     if steal is not None:
         print(f"CPU time taken by the hypervisor for other guests (steal) during the run: {steal:.1%}")
+    pauses = document["machine"]["pause_penalty_at_start"], document["machine"]["pause_penalty_at_end"]
+    print(
+        f"the same small work (a request event parsed and written) {pauses[0]['pause_ms']:.0f} ms after "
+        f"a pause against back to back: {pauses[0]['factor']:.2f}x at the start "
+        f"({pauses[0]['back_to_back_us']:.0f} / {pauses[0]['after_pause_us']:.0f} us), "
+        f"{pauses[1]['factor']:.2f}x at the end"
+    )
     print(
         f"\nwrote {output} in {document['total_seconds']:.0f} s"
         + (f"; failed: {', '.join(failed)}" if failed else "")

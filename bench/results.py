@@ -11,10 +11,15 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results"
+# A real request event, parsed and written again: the small, allocating work every hop repeats.
+_SAMPLE_EVENT = RESULTS.parent.parent / "events" / "ReservationApiFunction" / "reserve-product.json"
+PAUSE_S = 0.005  # each process on a serial request's path sits idle about this long between calls
 
 
 def default_path(smoke: bool) -> Path:
@@ -67,6 +72,51 @@ def steal_share(start: list[int] | None, end: list[int] | None) -> float | None:
     # guest time (fields 9 and 10) is already counted in user and nice
     total = sum(end[:8]) - sum(start[:8])
     return round((end[7] - start[7]) / total, 3) if total > 0 else None
+
+
+def _sample_work() -> Callable[[], None]:
+    text = _SAMPLE_EVENT.read_text()
+
+    def work() -> None:
+        json.dumps(json.loads(text))
+
+    return work
+
+
+def pause_penalty(
+    work: Callable[[], None] | None = None,
+    rounds: int = 200,
+    pause_s: float = PAUSE_S,
+    clock: Callable[[], float] = time.perf_counter,
+    pause: Callable[[float], None] = time.sleep,
+) -> dict[str, float]:
+    """How much longer the same small work takes right after a pause of `pause_s` than back to back.
+
+    Every hop of a request (the gateway, a sandbox, the AWS endpoint) starts after such a pause.
+    Where the CPU's caches no longer hold a process's code and data after a few milliseconds (a
+    core shared with other guests, or one that went into a deep sleep state), each hop runs
+    several times slower than the same code does in a loop, and a chain of hops grows against one
+    bare call with this factor, whatever the code. The steal counter does not show it."""
+    work = work or _sample_work()
+    for _ in range(20):
+        work()
+    back_to_back, after_pause = [], []
+    for _ in range(rounds):
+        started = clock()
+        work()
+        back_to_back.append(clock() - started)
+    for _ in range(rounds):
+        pause(pause_s)
+        started = clock()
+        work()
+        after_pause.append(clock() - started)
+    warm, cold = median(back_to_back), median(after_pause)
+    return {
+        "pause_ms": round(pause_s * 1000, 1),
+        "back_to_back_us": round(warm * 1e6, 1),
+        "after_pause_us": round(cold * 1e6, 1),
+        "factor": round(cold / warm, 2) if warm > 0 else 0.0,
+    }
 
 
 def machine() -> dict[str, Any]:

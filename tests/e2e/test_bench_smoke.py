@@ -53,6 +53,9 @@ def test_smoke_run_covers_every_scenario(smoke_results: dict[str, Any]) -> None:
     stop = smoke_results["shared_stack_stop"]
     assert stop["state_saved"] is True and stop["killed_after_timeout"] is False
     assert smoke_results["machine"]["cpus"] >= 1
+    for when in ("start", "end"):
+        penalty = smoke_results["machine"][f"pause_penalty_at_{when}"]
+        assert penalty["back_to_back_us"] > 0 and penalty["after_pause_us"] > 0 and penalty["factor"] > 0
     for row in smoke_results["targets"]:
         assert set(row) == {"target", "value", "met"} and row["met"] in (True, False, None)
 

@@ -15,3 +15,21 @@ def test_steal_is_the_share_of_cpu_time_given_to_other_guests() -> None:
     assert share == round(150 / (200 + 50 + 600 + 150), 3)
     assert results.steal_share(None, end) is None
     assert results.cpu_times("intr 1 2 3\n") is None
+
+
+def test_the_pause_penalty_compares_the_same_work_after_a_pause_with_back_to_back() -> None:
+    # Given work that takes 2 units back to back and 7 units right after a pause (a fake clock)
+    now = [0.0]
+    paused = [False]
+
+    def pause(_seconds: float) -> None:
+        paused[0] = True
+
+    def work() -> None:
+        now[0] += 7.0 if paused[0] else 2.0
+        paused[0] = False
+
+    # When the penalty is measured
+    penalty = results.pause_penalty(work, rounds=5, pause_s=0.005, clock=lambda: now[0], pause=pause)
+    # Then it reports both medians and their ratio
+    assert penalty == {"pause_ms": 5.0, "back_to_back_us": 2e6, "after_pause_us": 7e6, "factor": 3.5}
