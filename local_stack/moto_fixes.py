@@ -66,6 +66,11 @@ Found by profiling a local stack under reservation load (200 lifecycles: 1,211 `
   processor looked up once per node class. The largest cost of validating an update.
 - `lex_condition_expressions_once`: a condition expression was tokenised again for every write
   (compiling a dozen patterns per token); its tokens are kept per expression string.
+- `parse_condition_expressions_once`: a transaction's action parsed its condition three times (in
+  the request handler, in the transaction and again in the put, update or delete it hands on to:
+  nine parses for a hold's three actions), and a single write twice; an application sends the same
+  few conditions with the same few values again and again. Parsed trees are kept per expression
+  and the names and values it uses.
 - `size_new_items_once`: a new item checked the 400 KB limit after each attribute it was given,
   sizing all the attributes before it every time (quadratic in the number of attributes); it now
   sizes them once, with the same limit and the same error.
@@ -134,6 +139,7 @@ def apply_all() -> None:
     query_index_partitions()
     dispatch_expression_nodes_by_class()
     lex_condition_expressions_once()
+    parse_condition_expressions_once()
     size_new_items_once()
     size_updated_items_once()
     refuse_unparsable_expressions()
@@ -1422,6 +1428,61 @@ def lex_condition_expressions_once() -> None:
     lex_once.tokens = tokens  # type: ignore[attr-defined]
     lex_once.lex_every_time = lex  # type: ignore[attr-defined]
     ConditionExpressionParser._lex_condition_expression = lex_once  # type: ignore[method-assign]
+
+
+PARSED_CONDITIONS = 1024  # trees kept; a condition comparing with the time makes one per request
+
+
+def parse_condition_expressions_once() -> None:
+    """A condition's tree depends on its text and on the names and values it refers to alone, and
+    evaluating it only reads the item. The tree and the placeholders the parser found (which the
+    request handler checks against those the request defines) are kept per expression and the
+    names and values whose placeholders occur in it; the tree is parsed from a copy of those, so it
+    holds none of a request's objects. A parse error is raised again for every request (exceptions
+    are not cached)."""
+    if not _once("parse_condition_expressions_once"):
+        return
+    import copy
+    from collections import OrderedDict
+
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    parse = ConditionExpressionParser.parse
+    trees: OrderedDict[str, tuple[Any, list[str], list[str]]] = OrderedDict()
+    lock = threading.Lock()
+
+    def referenced(placeholders: dict[str, Any] | None, expression: str) -> list[tuple[str, Any]]:
+        # Every placeholder the parser can resolve occurs in the text; one that merely contains
+        # another's name only makes the key longer. None and {} parse alike where a parse succeeds
+        # (the request handler passes {} where the backend passes None).
+        found = ((k, v) for k, v in (placeholders or {}).items() if k in expression)
+        return sorted(found, key=lambda kv: kv[0])
+
+    def parse_once(self: Any) -> Any:
+        expression = self.condition_expression
+        if not expression:
+            return parse(self)
+        names, values = self.expression_attribute_names, self.expression_attribute_values
+        key = repr((expression, referenced(names, expression), referenced(values, expression)))
+        with lock:
+            kept = trees.get(key)
+            if kept is not None:
+                trees.move_to_end(key)
+        if kept is None:
+            own = ConditionExpressionParser(expression, copy.deepcopy(names), copy.deepcopy(values))
+            kept = (parse(own), own.expr_attr_names_found, own.expr_attr_values_found)
+            with lock:
+                trees[key] = kept
+                if len(trees) > PARSED_CONDITIONS:
+                    trees.popitem(last=False)
+        tree, names_found, values_found = kept
+        self.expr_attr_names_found = list(names_found)
+        self.expr_attr_values_found = list(values_found)
+        return tree
+
+    parse_once.parse_every_time = parse  # type: ignore[attr-defined]
+    parse_once.trees = trees  # type: ignore[attr-defined]
+    ConditionExpressionParser.parse = parse_once  # type: ignore[method-assign]
 
 
 ITEM_SIZE_LIMIT = 405_000  # moto's own limit (AWS documents 400 KB; it measured 409-410 KB)

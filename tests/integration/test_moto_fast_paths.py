@@ -771,6 +771,12 @@ CONDITION_VALUES = {
 }
 
 
+def _forget_parsed_conditions() -> None:
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    ConditionExpressionParser.parse.unchecked.trees.clear()  # type: ignore[attr-defined]
+
+
 def test_condition_expressions_lexed_once_parse_as_lexed_every_time() -> None:
     from moto.dynamodb.comparisons import ConditionExpressionParser, get_filter_expression
     from moto.dynamodb.models.dynamo_type import Item
@@ -795,9 +801,12 @@ def test_condition_expressions_lexed_once_parse_as_lexed_every_time() -> None:
         op = get_filter_expression(expression, {"#s": "status"}, CONDITION_VALUES)
         return shape(op), op.expr(item)
 
-    # When each condition is parsed twice with the fix, and once lexing every time
+    # When each condition is parsed twice with the fix, and once lexing every time (parsed afresh
+    # each time: the parsed trees are forgotten first)
     fixed = [decide(c) for c in CONDITIONS]
+    _forget_parsed_conditions()
     again = [decide(c) for c in CONDITIONS]
+    _forget_parsed_conditions()
     ConditionExpressionParser._lex_condition_expression = lex_once.lex_every_time
     try:
         unfixed = [decide(c) for c in CONDITIONS]
@@ -833,6 +842,86 @@ def test_a_condition_is_lexed_once_and_a_parse_error_is_raised_every_time(aws: A
                     get_filter_expression(bad, {}, {":v": {"S": "c"}, ":w": {"S": "d"}})
     finally:
         ddb.delete_table(TableName=name)
+
+
+def test_a_condition_is_parsed_once_per_expression_and_the_values_it_uses(
+    aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    # Given the fix, a table with one counter, and a count of the parses moto makes of a condition
+    moto_fixes.apply_all()
+    condition = f"n >= :q AND attribute_not_exists(x{uuid.uuid4().hex[:6]})"
+    keep = lambda parser: parser.condition_expression == condition  # noqa: E731
+    parses = _calls(monkeypatch, ConditionExpressionParser, "_parse_paths", keep)
+    ddb, name = aws("dynamodb"), f"parse-{uuid.uuid4().hex[:8]}"
+    ddb.create_table(TableName=name, **TABLE)
+    try:
+        ddb.put_item(TableName=name, Item={"k": {"S": "a"}, "n": {"N": "5"}})
+
+        def add(q: int, now: str) -> str:
+            try:
+                ddb.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Update": {
+                                "TableName": name,
+                                "Key": {"k": {"S": "a"}},
+                                "UpdateExpression": "SET t = :now",
+                                "ConditionExpression": condition,
+                                "ExpressionAttributeValues": {":q": {"N": str(q)}, ":now": {"S": now}},
+                            }
+                        }
+                    ]
+                )
+            except ClientError as error:
+                return str(error.response["Error"]["Code"])
+            return "written"
+
+        # When the same condition is sent with the same value three times (with another value
+        # for a placeholder it does not use each time), then with a value that fails it
+        decisions = [add(1, "t1"), add(1, "t2"), add(1, "t3"), add(9, "t4"), add(1, "t5")]
+        # Then each value decided for itself, and each distinct value was parsed once, not three
+        # times per transaction
+        cancelled = "TransactionCanceledException"
+        assert decisions == ["written", "written", "written", cancelled, "written"]
+        assert len(parses) == 2
+        # And a hit still checks the request's names: one the condition does not use is refused
+        absent = "attribute_not_exists(#k)"
+        ddb.put_item(
+            TableName=name,
+            Item={"k": {"S": "b"}},
+            ConditionExpression=absent,
+            ExpressionAttributeNames={"#k": "k"},
+        )
+        with pytest.raises(ClientError, match="unused in expressions"):
+            ddb.put_item(
+                TableName=name,
+                Item={"k": {"S": "c"}},
+                ConditionExpression=absent,
+                ExpressionAttributeNames={"#k": "k", "#z": "z"},
+            )
+    finally:
+        ddb.delete_table(TableName=name)
+
+
+def test_a_kept_condition_holds_none_of_the_request_objects() -> None:
+    import copy
+
+    from moto.dynamodb.comparisons import get_filter_expression
+    from moto.dynamodb.models.dynamo_type import Item
+
+    # Given the fix and an item with a map
+    moto_fixes.apply_all()
+    stored = {"M": {"q": {"N": "1"}}}
+    item = Item({"S": "a"}, None, {"k": {"S": "a"}, "m": copy.deepcopy(stored)})  # type: ignore[arg-type]
+    expression = f"m = :m AND attribute_not_exists(x{uuid.uuid4().hex[:6]})"
+    # When a request's value is changed after its condition was parsed
+    sent = {":m": copy.deepcopy(stored)}
+    assert get_filter_expression(expression, None, sent).expr(item)
+    sent[":m"]["M"]["q"] = {"N": "2"}
+    # Then the same condition with the same value still holds
+    assert get_filter_expression(expression, None, {":m": copy.deepcopy(stored)}).expr(item)
 
 
 def test_a_new_item_is_sized_once_with_the_same_limit(monkeypatch: pytest.MonkeyPatch) -> None:
