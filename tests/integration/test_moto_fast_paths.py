@@ -860,20 +860,11 @@ def test_a_condition_is_parsed_once_per_expression_and_the_values_it_uses(
         ddb.put_item(TableName=name, Item={"k": {"S": "a"}, "n": {"N": "5"}})
 
         def add(q: int, now: str) -> str:
+            update = {"TableName": name, "Key": {"k": {"S": "a"}}, "UpdateExpression": "SET t = :now"}
+            update["ConditionExpression"] = condition
+            update["ExpressionAttributeValues"] = {":q": {"N": str(q)}, ":now": {"S": now}}
             try:
-                ddb.transact_write_items(
-                    TransactItems=[
-                        {
-                            "Update": {
-                                "TableName": name,
-                                "Key": {"k": {"S": "a"}},
-                                "UpdateExpression": "SET t = :now",
-                                "ConditionExpression": condition,
-                                "ExpressionAttributeValues": {":q": {"N": str(q)}, ":now": {"S": now}},
-                            }
-                        }
-                    ]
-                )
+                ddb.transact_write_items(TransactItems=[{"Update": update}])
             except ClientError as error:
                 return str(error.response["Error"]["Code"])
             return "written"
