@@ -1480,7 +1480,6 @@ def parse_condition_expressions_once() -> None:
         self.expr_attr_values_found = list(values_found)
         return tree
 
-    parse_once.parse_every_time = parse  # type: ignore[attr-defined]
     parse_once.trees = trees  # type: ignore[attr-defined]
     ConditionExpressionParser.parse = parse_once  # type: ignore[method-assign]
 
