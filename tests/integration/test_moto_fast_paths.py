@@ -989,3 +989,122 @@ def test_an_update_sizes_each_attribute_once_and_refuses_one_over_the_limit(
         assert "more" not in after
     finally:
         ddb.delete_table(TableName=name)
+
+
+def _rpc_environ(
+    service: str, body: bytes, content_type: str, target: str | None, **headers: str
+) -> dict[str, Any]:
+    from werkzeug.test import EnvironBuilder
+
+    sent = {
+        "Content-Type": content_type,
+        "Host": "localhost",
+        "Authorization": f"AWS4-HMAC-SHA256 Credential=ak/20261208/us-east-1/{service}/aws4_request, "
+        "SignedHeaders=host, Signature=0",
+        **headers,
+    }
+    if target is not None:
+        sent["X-Amz-Target"] = target
+    return EnvironBuilder(path="/", method="POST", data=body, headers=sent).get_environ()
+
+
+def _answer(
+    app: Any, call: Callable[..., Any], environ: dict[str, Any]
+) -> tuple[str, list[tuple[str, str]], str]:
+    """Status, headers and body of one request, with what differs per request (its id) blanked."""
+    import io
+    import re
+
+    environ = dict(environ, **{"wsgi.input": io.BytesIO(environ["wsgi.input"].getvalue())})
+    started: list[Any] = []
+    body = b"".join(call(app, environ, lambda status, headers, *_: started.append((status, headers))))
+    status, headers = started[0]
+    varying = {"x-amzn-requestid", "x-amz-request-id", "date"}
+    text = re.sub(r"<RequestId>[^<]*</RequestId>", "<RequestId/>", body.decode())
+    return status, [(k, v) for k, v in headers if k.lower() not in varying], text
+
+
+def test_rpc_requests_to_the_root_skip_flask_and_answer_as_flask_did(
+    aws: Any, unique_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flask import Flask
+    from moto.server import DomainDispatcherApplication, create_backend_app
+
+    # Given moto's server app, a table with an item, and the requests an SDK sends to `/`
+    table = f"root-{unique_id}"
+    aws("dynamodb").create_table(TableName=table, **TABLE)
+    aws("dynamodb").put_item(TableName=table, Item={"k": {"S": "a"}, **EVERY_TYPE})
+    app = DomainDispatcherApplication(create_backend_app)
+    ddb = "application/x-amz-json-1.0"
+
+    def dynamodb(action: str, request: dict[str, Any]) -> dict[str, Any]:
+        return _rpc_environ("dynamodb", json.dumps(request).encode(), ddb, f"DynamoDB_20120810.{action}")
+
+    requests = {
+        "read": dynamodb("GetItem", {"TableName": table, "Key": {"k": {"S": "a"}}, "ConsistentRead": True}),
+        "condition failed": dynamodb(
+            "PutItem",
+            {"TableName": table, "Item": {"k": {"S": "a"}}, "ConditionExpression": "attribute_not_exists(k)"},
+        ),
+        "no such table": dynamodb("GetItem", {"TableName": f"{table}-missing", "Key": {"k": {"S": "a"}}}),
+        "unknown action": dynamodb("NoSuchAction", {}),
+        "state machines": _rpc_environ("states", b"{}", ddb, "AWSStepFunctions.ListStateMachines"),
+        "no such execution": _rpc_environ(
+            "states",
+            json.dumps(
+                {"executionArn": f"arn:aws:states:us-east-1:123456789012:execution:none:{unique_id}"}
+            ).encode(),
+            ddb,
+            "AWSStepFunctions.DescribeExecution",
+        ),
+        "query protocol": _rpc_environ(
+            "sns", b"Action=ListTopics&Version=2010-03-31", "application/x-www-form-urlencoded", None
+        ),
+    }
+    through_flask: list[str] = []
+    flask_wsgi = Flask.wsgi_app
+    monkeypatch.setattr(
+        Flask, "wsgi_app", lambda self, *args: (through_flask.append("flask"), flask_wsgi(self, *args))[1]
+    )
+    direct, original = DomainDispatcherApplication.__call__, DomainDispatcherApplication.__call__.original
+
+    # (and two handlers that fail the ways Flask maps: a client's error and an HTTP exception)
+    from moto.dynamodb.responses import DynamoHandler
+    from werkzeug.exceptions import BadRequest
+
+    def client_error(self: Any) -> Any:
+        raise ClientError({"Error": {"Code": "Refused", "Message": "refused here"}}, "ListTables")
+
+    setup = DynamoHandler.setup_class
+
+    def http_exception(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if request.headers.get("X-Amz-Target", "").endswith("DescribeLimits"):
+            raise BadRequest("not like that")  # as reading a request can, before any handler runs
+        return setup(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(DynamoHandler, "list_tables", client_error)
+    monkeypatch.setattr(DynamoHandler, "setup_class", http_exception)
+    requests["client error"] = dynamodb("ListTables", {})
+    requests["http exception"] = dynamodb("DescribeLimits", {})
+
+    for name, environ in requests.items():
+        # When each is answered by the direct dispatch and by moto's Flask app
+        fast = _answer(app, direct, environ)
+        assert not through_flask, name
+        slow = _answer(app, original, environ)
+        assert through_flask, name
+        through_flask.clear()
+
+        # Then the answers are the same: status, every header and the body
+        assert fast == slow, name
+    assert _answer(app, direct, requests["read"])[0] == "200 OK"
+    assert _answer(app, direct, requests["condition failed"])[0].startswith("400")
+    assert _answer(app, direct, requests["client error"])[2] == "refused here"
+    assert "not like that" in _answer(app, direct, requests["http exception"])[2]
+
+    # And a request from a browser (an Origin to answer to) still goes through Flask and its CORS
+    browser = _rpc_environ(
+        "dynamodb", b"{}", ddb, "DynamoDB_20120810.DescribeEndpoints", Origin="http://shop.test"
+    )
+    assert ("Access-Control-Allow-Origin", "http://shop.test") in _answer(app, direct, browser)[1]
+    assert through_flask
