@@ -60,6 +60,8 @@ Found by profiling a local stack under reservation load (200 lifecycles: 1,211 `
   sweeper's 16 index queries took 103 ms at 2,000 records, 1,004 ms at 20,000). Each queried index
   now keeps its items by index hash key, updated by every write of an item; a query lists the
   items under its key only, and moto still checks every condition on them.
+- `copy_old_items_only_when_answered`: every `UpdateItem` deep-copied and encoded the item before
+  updating it, only for the return values that answer from the old item; the others skip both.
 - `copy_expression_trees_structurally`: that copy (`copy.deepcopy` of the tree, for every update)
   went through the generic reduce protocol node by node; nodes now copy their own attributes
   (3 times faster, the same tree).
@@ -138,6 +140,7 @@ def apply_all() -> None:
     list_handler_methods_once()
     check_update_clauses_at_the_root()
     parse_update_expressions_once()
+    copy_old_items_only_when_answered()
     copy_expression_trees_structurally()
     query_one_partition()
     query_index_partitions()
@@ -1190,6 +1193,45 @@ def parse_update_expressions_once() -> None:
         return parse(expression)
 
     UpdateExpressionParser.make = staticmethod(make)
+
+
+# What `UpdateItem` answers from the item as it was before the update.
+_ANSWERED_FROM_THE_OLD_ITEM = frozenset({"ALL_OLD", "UPDATED_OLD", "UPDATED_NEW"})
+
+
+def copy_old_items_only_when_answered() -> None:
+    """moto's `UpdateItem` handler deep-copies the item it is about to update, and encodes the copy,
+    on every call, only to answer `ALL_OLD`, `UPDATED_OLD` or `UPDATED_NEW` (the backend keeps its
+    own copy for the stream). An update answering `NONE` or `ALL_NEW`, as most do, skips both: the
+    handler sees no old item, which only those three read. That copy is the handler module's one
+    `copy.deepcopy`; it now goes through a stand-in that knows what the current request answers."""
+    if not _once("copy_old_items_only_when_answered"):
+        return
+    import copy
+
+    from moto.dynamodb import responses
+
+    skipping = threading.local()
+
+    class CopyUnlessUnread:
+        """`responses.copy` as the handler module uses it."""
+
+        @staticmethod
+        def deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
+            return None if getattr(skipping, "now", False) else copy.deepcopy(value, memo)
+
+    responses.copy = CopyUnlessUnread  # type: ignore[assignment]
+    original = responses.DynamoHandler.update_item
+
+    @functools.wraps(original)
+    def update_item(self: Any) -> Any:
+        skipping.now = self.body.get("ReturnValues", "NONE") not in _ANSWERED_FROM_THE_OLD_ITEM
+        try:
+            return original(self)
+        finally:
+            skipping.now = False
+
+    responses.DynamoHandler.update_item = update_item  # type: ignore[method-assign]
 
 
 _ATOMIC = (str, int, float, bool, type(None))

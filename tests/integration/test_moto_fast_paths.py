@@ -1108,3 +1108,49 @@ def test_rpc_requests_to_the_root_skip_flask_and_answer_as_flask_did(
     )
     assert ("Access-Control-Allow-Origin", "http://shop.test") in _answer(app, direct, browser)[1]
     assert through_flask
+
+
+@pytest.mark.parametrize("return_values", ["NONE", "ALL_NEW", "ALL_OLD", "UPDATED_OLD", "UPDATED_NEW"])
+def test_an_update_copies_the_old_item_only_to_answer_from_it(
+    aws: Any, unique_id: str, monkeypatch: pytest.MonkeyPatch, return_values: str
+) -> None:
+    import copy
+
+    from moto.dynamodb.models.dynamo_type import Item
+
+    # Given an item, and a count of the items moto deep-copies
+    table = f"old-{unique_id}"
+    ddb = aws("dynamodb")
+    ddb.create_table(TableName=table, **TABLE)
+    ddb.put_item(TableName=table, Item={"k": {"S": "a"}, "n": {"N": "1"}, "kept": {"S": "same"}})
+    copied: list[Any] = []
+    deepcopy = copy.deepcopy
+
+    def counting(value: Any, memo: Any = None) -> Any:
+        if isinstance(value, Item):
+            copied.append(value)
+        return deepcopy(value, memo)
+
+    monkeypatch.setattr(copy, "deepcopy", counting)
+
+    # When it is updated, answering with these return values
+    answer = ddb.update_item(
+        TableName=table,
+        Key={"k": {"S": "a"}},
+        UpdateExpression="SET n = n + :one, added = :x",
+        ExpressionAttributeValues={":one": {"N": "1"}, ":x": {"S": "new"}},
+        ReturnValues=return_values,
+    ).get("Attributes")
+
+    # Then the answer is what DynamoDB answers, and the old item was copied only where it is read
+    expected = {
+        "NONE": None,
+        "ALL_NEW": {"k": {"S": "a"}, "n": {"N": "2"}, "kept": {"S": "same"}, "added": {"S": "new"}},
+        "ALL_OLD": {"k": {"S": "a"}, "n": {"N": "1"}, "kept": {"S": "same"}},
+        "UPDATED_OLD": {"n": {"N": "1"}},
+        "UPDATED_NEW": {"n": {"N": "2"}, "added": {"S": "new"}},
+    }[return_values]
+    assert answer == expected
+    assert ddb.get_item(TableName=table, Key={"k": {"S": "a"}})["Item"]["n"] == {"N": "2"}
+    answered_from_old = return_values in ("ALL_OLD", "UPDATED_OLD", "UPDATED_NEW")
+    assert len(copied) == (2 if answered_from_old else 1)  # 1: the backend's own, before the update
