@@ -10,7 +10,9 @@ can never disagree, whatever runs twice or concurrently:
 - release: per line the reverse of the hold, record HELD -> RELEASED or EXPIRED.
 
 No stock record is read first: each line's movement carries its exact `delta`, and a missing record
-or a short line is found from the cancellation reasons (then read, on that failure path only).
+or a short line is found from the cancellation reasons. A refused hold reads nothing either: its
+actions ask for the item that failed their condition (`ReturnValuesOnConditionCheckFailure`), so
+the cancellation brings the short line's record (or the record holding the id), as it was then.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from inventory.domain.ledger import Counts, MovementKind, new_movement
@@ -38,9 +41,10 @@ from inventory.errors import (
     ReservationConflict,
     TransientStoreError,
 )
+from inventory.models import StockRecord
 from inventory.store.items import from_item
 from inventory.store.ledger import movement_put
-from inventory.store.stock_records import DynamoStockRecordStore
+from inventory.store.stock_records import DynamoStockRecordStore, record_from_item
 
 # Sparse index of open holds: only HELD records carry `sweep_shard` (removed when they close), spread
 # over SWEEP_SHARDS partition keys so that no single index partition takes every hold's writes.
@@ -96,6 +100,21 @@ def _cancellation_codes(error: ClientError) -> list[str]:
     return [str(reason.get("Code") or "None") for reason in reasons]
 
 
+_WIRE = TypeDeserializer()
+
+
+def _cancellation_items(error: ClientError) -> list[dict[str, Any] | None]:
+    """Per action, the item that failed its condition (when the action asked for it), as a table
+    resource reads it; an error's answer is not converted by the resource, so it is done here."""
+    reasons: list[dict[str, Any]] = error.response.get("CancellationReasons") or []  # type: ignore[assignment]
+    return [
+        {name: _WIRE.deserialize(value) for name, value in reason["Item"].items()}
+        if reason.get("Item")
+        else None
+        for reason in reasons
+    ]
+
+
 class DynamoReservationStore:
     def __init__(self, reservations: Any, inventory: Any, ledger_table_name: str) -> None:
         self._reservations = reservations
@@ -127,11 +146,21 @@ class DynamoReservationStore:
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         return [r for r in found if r.status is ReservationStatus.HELD]
 
-    def shortages(self, lines: list[ReservationLine], failed: set[int] | None = None) -> list[dict[str, Any]]:
-        """Lines that cannot be held now (or whose condition failed), with what is available."""
+    def shortages(
+        self,
+        lines: list[ReservationLine],
+        failed: set[int] | None = None,
+        known: dict[int, StockRecord] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Lines that cannot be held now (or whose condition failed), with what is available; `known`
+        holds records already in hand by line (a failed condition's), which are not read again."""
         short = []
         for index, line in enumerate(lines):
-            fresh = self._stock.record(line.product_id, line.warehouse_id)
+            fresh = (
+                known[index]
+                if known and index in known
+                else self._stock.record(line.product_id, line.warehouse_id)
+            )
             if fresh is None and failed is not None and index in failed:
                 raise missing_record(self._stock, line.product_id, line.warehouse_id)
             available = fresh.available if fresh else 0
@@ -230,6 +259,13 @@ class DynamoReservationStore:
 
     def _transact(self, items: list[dict[str, Any]]) -> list[str] | None:
         """Runs the transaction; None when it committed, else the cancellation code per action."""
+        cancelled = self._transact_for_reasons(items)
+        return None if cancelled is None else cancelled[0]
+
+    def _transact_for_reasons(
+        self, items: list[dict[str, Any]]
+    ) -> tuple[list[str], list[dict[str, Any] | None]] | None:
+        """Runs the transaction; None when it committed, else the code and the returned item per action."""
         try:
             self._client.transact_write_items(TransactItems=items)
         except ClientError as error:
@@ -238,7 +274,7 @@ class DynamoReservationStore:
                 codes = _cancellation_codes(error)
                 if any(c in _RETRYABLE for c in codes):
                     raise TransientStoreError(f"transaction cancelled: {codes}") from error
-                return codes
+                return codes, _cancellation_items(error)
             _transient_or_raise(error)
             raise
         return None
@@ -269,6 +305,7 @@ class DynamoReservationStore:
                     "TableName": self._reservations.name,
                     "Item": record.model_dump(mode="json", exclude_none=True),
                     "ConditionExpression": "attribute_not_exists(reservation_id)",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
             }
         ]
@@ -303,24 +340,32 @@ class DynamoReservationStore:
                         "UpdateExpression": update,
                         "ConditionExpression": condition,
                         "ExpressionAttributeValues": values,
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                     }
                 }
             )
             items.append(self._movement(record, index, kind, actor, reason, delta))
-        codes = self._transact(items)
-        if codes is None:
+        cancelled = self._transact_for_reasons(items)
+        if cancelled is None:
             return record, True
+        codes, returned = cancelled
         if codes and codes[0] == "ConditionalCheckFailed":
-            existing = self.get(record.reservation_id)
+            taken = returned[0] if returned else None
+            existing = reservation_from_item(taken) if taken is not None else self.get(record.reservation_id)
             if existing is not None:
                 return existing, False
         failed = {
             i for i in range(len(record.lines)) if codes[1 + 2 * i : 2 + 2 * i] == ["ConditionalCheckFailed"]
         }
+        known = {
+            i: record_from_item(item)
+            for i in failed
+            if 1 + 2 * i < len(returned) and (item := returned[1 + 2 * i]) is not None
+        }
         if public and failed:
             assert public_ceiling is not None
-            self._raise_if_ceiling(record, failed, public_ceiling)
-        short = self.shortages(record.lines, failed)
+            self._raise_if_ceiling(record, failed, public_ceiling, known)
+        short = self.shortages(record.lines, failed, known)
         if not short:  # cancelled for no visible reason: treat as a conflict worth retrying
             raise TransientStoreError(f"transaction cancelled: {codes}")
         names = ", ".join(f"{s['product_id']}@{s['warehouse_id']}" for s in short)
@@ -328,13 +373,15 @@ class DynamoReservationStore:
             f"not enough stock available for {names}", available=short[0]["available"], lines=short
         )
 
-    def _raise_if_ceiling(self, record: Reservation, failed: set[int], ceiling: int) -> None:
+    def _raise_if_ceiling(
+        self, record: Reservation, failed: set[int], ceiling: int, known: dict[int, StockRecord]
+    ) -> None:
         """On the failure path only: lines refused although enough is available were refused by
         the ceiling on public holds."""
         limited = []
         for index in sorted(failed):
             line = record.lines[index]
-            fresh = self._stock.record(line.product_id, line.warehouse_id)
+            fresh = known[index] if index in known else self._stock.record(line.product_id, line.warehouse_id)
             if fresh is None or fresh.available < line.quantity:
                 return  # a real shortage (or no record): InsufficientStock says more
             limited.append((line.product_id, line.warehouse_id))
