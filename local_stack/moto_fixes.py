@@ -38,6 +38,9 @@ Found by profiling a local stack under reservation load (200 lifecycles: 1,211 `
   second, compared it with naive local time and waited a whole number of seconds, so it ended up
   to a second early (or off by the UTC offset); a `Seconds` wait woken early re-waited whole
   seconds. Waits now end at their instant (UTC, fractional seconds, never early).
+- `copy_state_data_as_json`: the interpreter deep-copies a state's input and results at every
+  read and write with `copy.deepcopy`; those JSON values are now copied directly (three times
+  faster, the same copy).
 - `count_state_transitions`: a hook (`state_transition_listeners`) called for every state entered
   and every retry, which is what Step Functions bills.
 - `compute_queue_attributes_on_demand`: every SendMessage read the queue's whole attribute dict,
@@ -131,6 +134,7 @@ def apply_all() -> None:
     count_state_transitions()
     parse_state_machines_once()
     compile_json_paths_once()
+    copy_state_data_as_json()
     start_executions_in_the_background()
     pass_task_failure_cause()
     evaluate_choice_variables_quietly()
@@ -873,6 +877,54 @@ def parse_state_machines_once() -> None:
 
     ExecutionWorker._get_evaluation_entrypoint = entrypoint  # type: ignore[method-assign]
     Result._eval_body = result_copy  # type: ignore[method-assign]
+
+
+_JSON_ATOMS = (str, int, float, bool, type(None))
+
+
+def json_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:
+    """A deep copy of a JSON value (dicts, lists, strings, numbers, booleans, None) built directly;
+    anything else inside it goes to `copy.deepcopy`, through one memo for the whole copy (so what
+    those parts share stays shared). JSON values hold no cycles."""
+    kind = value.__class__
+    if kind is dict:
+        if memo is None:
+            memo = {}
+        return {key: json_copy(item, memo) for key, item in value.items()}
+    if kind is list:
+        if memo is None:
+            memo = {}
+        return [json_copy(item, memo) for item in value]
+    if kind in _JSON_ATOMS:
+        return value
+    import copy
+
+    return copy.deepcopy(value, memo)
+
+
+def copy_state_data_as_json() -> None:
+    """The interpreter deep-copies a state's input, result and error output every time one is read
+    or set, and its stack for every task (a REST hold's execution: some 25 copies), with
+    `copy.deepcopy`, which walks a JSON document through its generic memo and reduce protocol at
+    about three times the cost of building the copy directly. Those modules' `copy` is now a
+    stand-in whose `deepcopy` builds JSON values directly and hands anything else on."""
+    if not _once("copy_state_data_as_json"):
+        return
+    import copy as copy_module
+    import importlib
+    from types import SimpleNamespace
+
+    def deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
+        return json_copy(value) if memo is None else copy_module.deepcopy(value, memo)
+
+    stand_in = SimpleNamespace(deepcopy=deepcopy, copy=copy_module.copy)
+    for name in (
+        "moto.stepfunctions.parser.asl.eval.states",
+        "moto.stepfunctions.parser.asl.component.state.exec.execute_state",
+    ):
+        module = importlib.import_module(name)
+        if getattr(module, "copy", None) is copy_module:
+            module.copy = stand_in  # type: ignore[attr-defined]
 
 
 def compile_json_paths_once() -> None:

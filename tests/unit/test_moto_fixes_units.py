@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 import gc
 from types import SimpleNamespace
@@ -134,3 +135,39 @@ def test_capacity_units_follow_dynamodb_rules() -> None:
     assert write_units(0) == 1.0
     assert write_units(1025) == 2.0
     assert write_units(100, transactional=True) == 2.0
+
+
+def test_a_json_copy_is_a_deep_copy_that_shares_nothing_with_its_value() -> None:
+    # Given a state's input as the interpreter holds it, with one non-JSON part used twice
+    moment = SimpleNamespace(at="2026-12-08T02:00:00Z")
+    value = {
+        "hold": {"timer": {"hold_seconds": 899}, "announce": True},
+        "lines": [{"q": 1.5}, None],
+        "at": [moment, moment],
+    }
+
+    # When it is copied
+    copied = moto_fixes.json_copy(value)
+
+    # Then the copy is equal, a new object all the way down, and the non-JSON part was deep-copied once
+    assert copied["hold"] == value["hold"] and copied["lines"] == value["lines"]
+    assert copied["hold"] is not value["hold"] and copied["lines"][0] is not value["lines"][0]
+    assert copied["at"][0] is not moment and copied["at"][0].at == moment.at
+    assert copied["at"][0] is copied["at"][1]
+    copied["hold"]["timer"]["hold_seconds"] = 0
+    assert value["hold"]["timer"]["hold_seconds"] == 899
+
+
+def test_the_interpreter_copies_state_data_as_json() -> None:
+    # Given the fixes applied, and a state's data
+    moto_fixes.apply_all()
+    from moto.stepfunctions.parser.asl.eval import states
+
+    data = {"Execution": {"Input": {"hold": {"timer": {"hold_seconds": 5}}}}}
+    held = states.States(context=data)  # type: ignore[arg-type]
+
+    # When its input is read, then the copy comes from json_copy and is the interpreter's own
+    assert states.copy.deepcopy is not copy.deepcopy
+    read = held.get_input()
+    read["hold"]["timer"]["hold_seconds"] = 0
+    assert held.get_input("$.hold.timer") == {"hold_seconds": 5}
