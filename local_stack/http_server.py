@@ -171,7 +171,7 @@ def parse_headers(fp: Any, _class: Any = http.client.HTTPMessage) -> Any:
     for line in lines[:-1]:
         text = line.decode("iso-8859-1")
         name, colon, value = text.partition(":")
-        if not colon or not name or name != name.strip() or text[0] in " \t":
+        if not colon or not name or name != name.strip():  # a fold starts with a blank too
             return http.client.email.parser.Parser(_class=_class).parsestr(  # type: ignore[attr-defined]
                 b"".join(lines).decode("iso-8859-1")
             )

@@ -677,7 +677,7 @@ def dispatch_root_requests_directly() -> None:
         from_wsgi_server = True  # as moto's Flask request class says of itself
 
     original = DomainDispatcherApplication.__call__
-    handlers: dict[int, tuple[Any, Callable[..., Any] | None]] = {}  # id(app) -> (app, dispatch)
+    handlers: dict[Any, Callable[..., Any] | None] = {}  # a service's Flask app -> its root dispatch
 
     def direct(environ: dict[str, Any], start_response: Any, handler: Callable[..., Any]) -> Any:
         request = ServerRequest(environ)
@@ -705,12 +705,12 @@ def dispatch_root_requests_directly() -> None:
         ):
             return original(self, environ, start_response)
         app = self.get_application(environ)
-        known = handlers.get(id(app))
-        if known is None or known[0] is not app:
-            known = handlers[id(app)] = (app, _root_dispatch(app))
-        if known[1] is None:
+        if app not in handlers:
+            handlers[app] = _root_dispatch(app)
+        handler = handlers[app]
+        if handler is None:
             return app(environ, start_response)
-        return direct(environ, start_response, known[1])
+        return direct(environ, start_response, handler)
 
     dispatch.original = original  # type: ignore[attr-defined]
     DomainDispatcherApplication.__call__ = dispatch  # type: ignore[method-assign]
@@ -879,7 +879,7 @@ def parse_state_machines_once() -> None:
     Result._eval_body = result_copy  # type: ignore[method-assign]
 
 
-_JSON_ATOMS = (str, int, float, bool, type(None))
+_ATOMIC = (str, int, float, bool, type(None))
 
 
 def json_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:
@@ -895,11 +895,19 @@ def json_copy(value: Any, memo: dict[int, Any] | None = None) -> Any:
         if memo is None:
             memo = {}
         return [json_copy(item, memo) for item in value]
-    if kind in _JSON_ATOMS:
+    if kind in _ATOMIC:
         return value
     import copy
 
     return copy.deepcopy(value, memo)
+
+
+def _copy_module_with(deepcopy: Callable[..., Any]) -> Any:
+    """What a moto module's `copy` becomes: the standard module with its own `deepcopy`."""
+    import copy
+    from types import SimpleNamespace
+
+    return SimpleNamespace(deepcopy=deepcopy, copy=copy.copy)
 
 
 def copy_state_data_as_json() -> None:
@@ -912,12 +920,11 @@ def copy_state_data_as_json() -> None:
         return
     import copy as copy_module
     import importlib
-    from types import SimpleNamespace
 
     def deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
         return json_copy(value) if memo is None else copy_module.deepcopy(value, memo)
 
-    stand_in = SimpleNamespace(deepcopy=deepcopy, copy=copy_module.copy)
+    stand_in = _copy_module_with(deepcopy)
     for name in (
         "moto.stepfunctions.parser.asl.eval.states",
         "moto.stepfunctions.parser.asl.component.state.exec.execute_state",
@@ -1265,14 +1272,10 @@ def copy_old_items_only_when_answered() -> None:
 
     skipping = threading.local()
 
-    class CopyUnlessUnread:
-        """`responses.copy` as the handler module uses it."""
+    def deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
+        return None if getattr(skipping, "now", False) else copy.deepcopy(value, memo)
 
-        @staticmethod
-        def deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
-            return None if getattr(skipping, "now", False) else copy.deepcopy(value, memo)
-
-    responses.copy = CopyUnlessUnread  # type: ignore[assignment]
+    responses.copy = _copy_module_with(deepcopy)
     original = responses.DynamoHandler.update_item
 
     @functools.wraps(original)
@@ -1284,9 +1287,6 @@ def copy_old_items_only_when_answered() -> None:
             skipping.now = False
 
     responses.DynamoHandler.update_item = update_item  # type: ignore[method-assign]
-
-
-_ATOMIC = (str, int, float, bool, type(None))
 
 
 def copy_expression_trees_structurally() -> None:

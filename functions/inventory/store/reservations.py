@@ -156,11 +156,7 @@ class DynamoReservationStore:
         holds records already in hand by line (a failed condition's), which are not read again."""
         short = []
         for index, line in enumerate(lines):
-            fresh = (
-                known[index]
-                if known and index in known
-                else self._stock.record(line.product_id, line.warehouse_id)
-            )
+            fresh = self._record_of(line, index, known)
             if fresh is None and failed is not None and index in failed:
                 raise missing_record(self._stock, line.product_id, line.warehouse_id)
             available = fresh.available if fresh else 0
@@ -174,6 +170,14 @@ class DynamoReservationStore:
                     }
                 )
         return short
+
+    def _record_of(
+        self, line: ReservationLine, index: int, known: dict[int, StockRecord] | None
+    ) -> StockRecord | None:
+        """The line's stock record: the one in hand (a failed condition's), else read."""
+        if known and index in known:
+            return known[index]
+        return self._stock.record(line.product_id, line.warehouse_id)
 
     def held_now(self) -> list[Reservation]:
         """Every HELD reservation, read consistently from the table (not the index) for reconciliation."""
@@ -381,7 +385,7 @@ class DynamoReservationStore:
         limited = []
         for index in sorted(failed):
             line = record.lines[index]
-            fresh = known[index] if index in known else self._stock.record(line.product_id, line.warehouse_id)
+            fresh = self._record_of(line, index, known)
             if fresh is None or fresh.available < line.quantity:
                 return  # a real shortage (or no record): InsufficientStock says more
             limited.append((line.product_id, line.warehouse_id))
