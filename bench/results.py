@@ -26,12 +26,30 @@ def default_path(smoke: bool) -> Path:
     return RESULTS / ("smoke.json" if smoke else "latest.json")
 
 
-def _git(*args: str) -> str | None:
+def _git(*args: str, cwd: Path = RESULTS.parent) -> str | None:
     try:
-        found = subprocess.run(["git", *args], cwd=RESULTS.parent, capture_output=True, text=True, timeout=10)
+        found = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return found.stdout.strip() or None if found.returncode == 0 else None
+
+
+def describe(results: Path = RESULTS) -> str | None:
+    """The commit, marked `-dirty` when a tracked file outside the results folder differs from it:
+    the figures of the previous run, about to be rewritten, do not make the code under test dirty."""
+    commit = _git("describe", "--always", cwd=results.parent)
+    if commit is None:
+        return None
+    changed = _git(
+        "status",
+        "--porcelain",
+        "--untracked-files=no",
+        "--",
+        ":/",
+        f":(exclude){results.name}",
+        cwd=results.parent,
+    )
+    return f"{commit}-dirty" if changed else commit
 
 
 def _memory_gib() -> float | None:
@@ -146,7 +164,7 @@ def merge(
     )
     code = {
         "commit": _git("rev-parse", "--short", "HEAD"),
-        "describe": _git("describe", "--always", "--dirty"),
+        "describe": describe(),
     }
     for entry in entries.values():
         entry["code"] = code["describe"]  # a partial run merges into a file from other commits

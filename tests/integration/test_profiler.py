@@ -40,8 +40,13 @@ def test_a_spinning_thread_is_the_top_cost(stack: LocalStack) -> None:
     finally:
         stop.set()
         spinner.join(timeout=5)
-    # Then the spinner leads, and idle threads (the starters among them) are counted apart
-    assert summary["top"][0]["function"] == "test_profiler.py:spin_for_the_profiler"
+    # Then the spinner leads (a tie allowed: under pytest-xdist, execnet's reader thread blocks in
+    # C below a Python `read`, so it is sampled as busy as often), it was busy at nearly every tick,
+    # and idle threads (the starters among them) are counted apart
+    shares = {line["function"]: line["self_share"] for line in summary["top"]}
+    spinner = shares.get("test_profiler.py:spin_for_the_profiler", 0.0)
+    assert spinner == max(shares.values())
+    assert spinner * summary["samples"] >= 0.9 * summary["ticks"]
     assert summary["idle_samples"] > summary["ticks"]
     assert not [t for t in summary["top"] if t["function"].endswith(":starter")]
 

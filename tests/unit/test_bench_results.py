@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 from bench import results
 
 
@@ -33,3 +36,31 @@ def test_the_pause_penalty_compares_the_same_work_after_a_pause_with_back_to_bac
     penalty = results.pause_penalty(work, rounds=5, pause_s=0.005, clock=lambda: now[0], pause=pause)
     # Then it reports both medians and their ratio
     assert penalty == {"pause_ms": 5.0, "back_to_back_us": 2e6, "after_pause_us": 7e6, "factor": 3.5}
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+def test_the_code_is_dirty_only_when_a_file_outside_the_results_differs(tmp_path: Path) -> None:
+    # Given a repository whose bench/results holds the last run's figures, committed
+    repo = tmp_path / "repo"
+    (repo / "bench" / "results").mkdir(parents=True)
+    (repo / "bench" / "run.py").write_text("pass\n")
+    (repo / "app.py").write_text("pass\n")
+    (repo / "bench" / "results" / "latest.json").write_text("{}\n")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "figures")
+    results_dir = repo / "bench" / "results"
+    clean = results.describe(results_dir)
+    # When only the figures change, then the code is still the commit
+    (results_dir / "latest.json").write_text('{"new": 1}\n')
+    assert clean is not None and not clean.endswith("-dirty")
+    assert results.describe(results_dir) == clean
+    # When the code changes too, anywhere in the repository, then it is dirty
+    (repo / "app.py").write_text("pass  # changed\n")
+    assert results.describe(results_dir) == f"{clean}-dirty"
+    _git(repo, "checkout", "-q", "app.py")
+    (repo / "bench" / "run.py").write_text("pass  # changed\n")
+    assert results.describe(results_dir) == f"{clean}-dirty"
