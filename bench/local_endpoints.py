@@ -1,6 +1,7 @@
-"""The local AWS endpoint's own routes: call counters (`/_local/calls`) and a profiler (`/_local/profile`).
+"""The local AWS endpoint's own routes: call counters (`/_local/calls`), a profiler (`/_local/profile`)
+and a timeline of spans (`/_local/timeline`).
 
-Either may be missing on an older local stack; callers get None and say so instead of failing.
+Any of them may be missing on an older local stack; callers get None and say so instead of failing.
 """
 
 from __future__ import annotations
@@ -36,3 +37,9 @@ def profile(aws_url: str, seconds: float) -> dict[str, Any] | None:
     """`{"samples": n, "top": [{"function", "self_share", "total_share"}, ...]}` sampled for `seconds`."""
     found = _request(f"{aws_url}/_local/profile?seconds={seconds:g}", timeout=seconds + 30)
     return found if isinstance(found, dict) and isinstance(found.get("top"), list) else None
+
+
+def timeline(aws_url: str, seconds: float) -> dict[str, Any] | None:
+    """`{"spans": [{"kind", "name", "begin_ns", "end_ns"}, ...], "dropped": n}` recorded for `seconds`."""
+    found = _request(f"{aws_url}/_local/timeline?seconds={seconds:g}", timeout=seconds + 30)
+    return found if isinstance(found, dict) and isinstance(found.get("spans"), list) else None

@@ -9,7 +9,9 @@ a change), and counts every call (`GET /_local/calls`, see `call_counter.py`).
 Local routes on this port (not AWS APIs, never counted):
 - `GET /_local/calls`: calls by service and action, Lambda invocations by logical id, billed state
   transitions, DynamoDB consumed capacity; `DELETE /_local/calls` zeroes them (and answers zeros);
-- `GET /_local/profile?seconds=N`: where this process's threads spend their time (`profiler.py`).
+- `GET /_local/profile?seconds=N`: where this process's threads spend their time (`profiler.py`);
+- `GET /_local/timeline?seconds=N`: when each gateway request, Lambda invocation and AWS call began
+  and ended over the next N seconds (`timeline.py`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from local_stack.call_counter import CallCounter, item_size, read_units, stored_
 from local_stack.fair_lock import FairLock
 from local_stack.faults import Faults
 from local_stack.lambda_runtime import LambdaRuntime
+from local_stack.timeline import TIMELINE
 
 _INVOKE = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
 _DDB_WRITES = (
@@ -75,6 +78,17 @@ def _json(data: bytes) -> Any:
         return json.loads(data or b"{}")
     except (ValueError, UnicodeDecodeError):
         return {}
+
+
+def _span_name(environ: dict[str, Any]) -> str:
+    """The action of a call, as far as its headers tell (a form-encoded body names its own)."""
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if target:
+        return target.rpartition(".")[2]
+    if _INVOKE.match(environ.get("PATH_INFO", "")):
+        return "Invoke"
+    scope = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return f"{environ.get('REQUEST_METHOD', 'GET')} {scope.group('service') if scope else 'unknown'}"
 
 
 def _dynamodb_backend(region: str) -> Any:
@@ -183,6 +197,15 @@ class AwsEndpoint:
         path = environ.get("PATH_INFO", "")
         if path.startswith("/_local/"):
             return self._local(path, environ, start_response)
+        if TIMELINE.recording:
+            span = TIMELINE.begin("aws", _span_name(environ))
+            try:
+                return self._faulted_or_served(environ, start_response)
+            finally:
+                TIMELINE.end(span)
+        return self._faulted_or_served(environ, start_response)
+
+    def _faulted_or_served(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if self.faults.active:
             injected = self.faults.intercept(environ, self._read_body(environ), start_response, self._serve)
             if injected is not None:
@@ -328,6 +351,13 @@ class AwsEndpoint:
             except ValueError:
                 seconds = 5.0
             body = profiler.sample(seconds)
+        elif path.rstrip("/") == "/_local/timeline" and method == "GET":
+            query = parse_qs(environ.get("QUERY_STRING", ""))
+            try:
+                seconds = float(query.get("seconds", ["5"])[0])
+            except ValueError:
+                seconds = 5.0
+            body = TIMELINE.record(seconds)
         elif path.rstrip("/") == "/_local/faults":
             status, body = self.faults.route(method, self._read_body(environ))
             data = json.dumps(body).encode()

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from local_stack.faults import Faults
 
 from local_stack.runtime_python import worker_python
+from local_stack.timeline import TIMELINE
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 LogSink = Callable[[str, str], None]
@@ -237,6 +238,15 @@ class LambdaRuntime:
         return self._run(spec, event)
 
     def _run(self, spec: FunctionSpec, event: Any) -> InvokeResult:
+        if TIMELINE.recording:
+            span = TIMELINE.begin("lambda", spec.logical_id)
+            try:
+                return self._run_in_a_sandbox(spec, event)
+            finally:
+                TIMELINE.end(span)
+        return self._run_in_a_sandbox(spec, event)
+
+    def _run_in_a_sandbox(self, spec: FunctionSpec, event: Any) -> InvokeResult:
         pool = self._pools[spec.name]
         self.invocations[spec.name] = self.invocations.get(spec.name, 0) + 1
         for listener in self.listeners:

@@ -78,6 +78,7 @@ _IDLE_FRAMES = frozenset(
         ("lambda_runtime.py", "_pump_logs"),
         ("thread.py", "_worker"),
         ("profiler.py", "sample"),
+        ("timeline.py", "record"),  # a recording sleeping out its time
         ("moto_fixes.py", "starter"),  # parked in SimpleQueue.get, which is C
         ("unix_events.py", "_do_waitpid"),  # asyncio's child watcher, blocked in os.waitpid
     }

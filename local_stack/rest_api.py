@@ -27,6 +27,7 @@ from local_stack.aws_endpoint import SnsFeed
 from local_stack.cfn import ACCOUNT_ID
 from local_stack.lambda_runtime import LambdaRuntime
 from local_stack.provision import ApiRoute, Authorizer, RestApi, StackModel
+from local_stack.timeline import TIMELINE
 
 log = logging.getLogger("local_stack")
 
@@ -105,6 +106,15 @@ class RestApiGateway:
 
     # -- WSGI ------------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if TIMELINE.recording:
+            span = TIMELINE.begin("gateway", f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}")
+            try:
+                return self._answer(environ, start_response)
+            finally:
+                TIMELINE.end(span)
+        return self._answer(environ, start_response)
+
+    def _answer(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
         try:
             response = self.dispatch(request)

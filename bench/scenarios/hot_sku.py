@@ -16,6 +16,8 @@ from bench import reservation_calls as calls
 from bench.aws_clients import aws_client
 from bench.baselines import conditional_update_ms, hold_transaction_ms, start_execution_ms
 from bench.load import attempts
+from bench.local_endpoints import timeline
+from bench.request_parts import median_parts, request_parts
 from bench.rest_client import Reply
 from bench.scenario import Context
 from bench.seeding import create_product, stock_of
@@ -25,6 +27,9 @@ from bench.warmup import warm_reservation_path
 LONG_HOLD_S = 900  # far beyond the scenario: nothing may expire while it is counted
 # Long enough for a hold's execution (start, Hold task, token stored, RESERVED published) to end.
 QUIET_GAP_S = 0.25
+# The function behind `POST /inventory/{id}/reserve` and the calls it makes to hold (the timeline).
+RESERVE_FUNCTION = "ReservationApiFunction"
+RESERVE_CALLS = frozenset({"TransactWriteItems", "StartExecution"})
 
 
 def _sizes(smoke: bool) -> dict[str, int]:
@@ -63,20 +68,50 @@ def _release_all(ctx: Context, reservation_ids: list[str]) -> list[Reply]:
     return replies
 
 
-def _serial_reserve(ctx: Context, rounds: int, name: str = "SERIAL", gap_s: float = 0.0) -> dict[str, Any]:
-    """One client's holds, back to back, or each after `gap_s` with nothing of the last still running."""
+def _serial_reserve(
+    ctx: Context,
+    rounds: int,
+    name: str = "SERIAL",
+    gap_s: float = 0.0,
+    sent_and_received: list[tuple[int, int]] | None = None,
+) -> dict[str, Any]:
+    """One client's holds, back to back, or each after `gap_s` with nothing of the last still running;
+    each hold's send and receive (`time.monotonic_ns()`) go to `sent_and_received` when given."""
     sku = ctx.sku(name)
     create_product(ctx.rest, sku, rounds + 10)
     replies: list[Reply] = []
     while len(replies) < rounds and (ctx.left() > 0 or len(replies) < 3):
         if gap_s:
             time.sleep(gap_s)
+        sent = time.monotonic_ns()
         replies.append(calls.reserve(ctx.rest, sku, f"{sku}-{len(replies)}", LONG_HOLD_S))
+        if sent_and_received is not None and replies[-1].status == 201:
+            sent_and_received.append((sent, time.monotonic_ns()))
     _release_all(ctx, [f"{sku}-{n}" for n, reply in enumerate(replies) if reply.status == 201])
     return {
         "statuses": calls.status_counts(replies),
         "latency": latency([r.ms for r in replies if r.status == 201]),
     }
+
+
+def _quiet_reserve_taken_apart(ctx: Context, rounds: int, update_p50: float | None) -> dict[str, Any]:
+    """The quiet holds, while the stack records its timeline: each hold's parts (`request_parts`)."""
+    recorded: dict[str, Any] = {}
+    seconds = min(rounds * (QUIET_GAP_S + 0.2) + 2.0, 60.0)
+    recorder = threading.Thread(
+        target=lambda: recorded.update(timeline(ctx.stack.aws_url, seconds) or {}), daemon=True
+    )
+    recorder.start()
+    time.sleep(0.3)  # the recording has begun before the first hold is sent
+    sent_and_received: list[tuple[int, int]] = []
+    holds = _serial_reserve(ctx, rounds, "QUIET", QUIET_GAP_S, sent_and_received)
+    recorder.join(seconds + 35)
+    spans = recorded.get("spans") or []
+    taken_apart = [
+        request_parts(sent, received, spans, RESERVE_FUNCTION, RESERVE_CALLS)
+        for sent, received in sent_and_received
+    ]
+    return {**holds, "parts": median_parts(taken_apart, update_p50)}
 
 
 def _sum(a: float | None, b: float | None) -> float | None:
@@ -95,7 +130,7 @@ def _serial_parts(
     calls (`engine_calls`), the REST and Lambda hops and the handler around them (`hops_and_handler`,
     what the quiet hold costs beyond those calls), and the executions of the holds before
     (`background`, back to back against quiet)."""
-    quiet_holds = _serial_reserve(ctx, size["quiet"], "QUIET", QUIET_GAP_S)
+    quiet_holds = _quiet_reserve_taken_apart(ctx, size["quiet"], update_p50)
     transaction = latency(hold_transaction_ms(aws_client("dynamodb", ctx.stack.aws_url), size["parts"]))
     start = latency(start_execution_ms(aws_client("stepfunctions", ctx.stack.aws_url), size["parts"]))
     quiet = ratio(quiet_holds["latency"]["p50_ms"], update_p50)

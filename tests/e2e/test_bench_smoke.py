@@ -19,6 +19,7 @@ import pytest
 from bench import aws_limits
 from bench.call_counts import flatten, net_of_background, per_lifecycle
 from bench.local_endpoints import profile, read_calls, reset_calls
+from bench.request_parts import PARTS
 from bench.scenarios import BY_NAME
 from bench.scenarios.calls_and_cost import PATHS
 from tests.support import ROOT
@@ -71,6 +72,10 @@ def test_smoke_counts_stay_exact(smoke_results: dict[str, Any]) -> None:
     assert parts["quiet_reserve"]["statuses"] == {"201": parts["quiet_reserve"]["latency"]["n"]}
     assert parts["bare_hold_transaction"]["n"] > 0 and parts["bare_start_execution"]["n"] > 0
     assert None not in (parts["engine_calls_vs_update_item"], parts["hops_and_handler_vs_update_item"])
+    taken_apart = parts["quiet_reserve"]["parts"]  # each quiet hold placed on the stack's timeline
+    assert taken_apart["requests"] == parts["quiet_reserve"]["latency"]["n"]
+    assert taken_apart["taken_apart"] == taken_apart["requests"]
+    assert all(taken_apart[f"{name}_ms"] >= 0 for name in PARTS) and taken_apart["engine_ms"] > 0
     assert figures["read_path"]["p50_vs_get_item"] is not None
     timers = figures["timers"]
     assert timers["holds_placed"] == timers["holds_asked"]

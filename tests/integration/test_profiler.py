@@ -25,11 +25,12 @@ def test_parked_execution_starters_are_idle(stack: LocalStack) -> None:
 
 
 def test_a_spinning_thread_is_the_top_cost(stack: LocalStack) -> None:
-    # Given a thread that keeps a CPU busy in a function of its own
-    stop = threading.Event()
+    # Given a thread that keeps a CPU busy in a function of its own (calling only C, so that every
+    # sample of it lands in this frame)
+    spinning = [True]
 
     def spin_for_the_profiler() -> None:
-        while not stop.is_set():
+        while spinning[0]:
             sum(range(1000))
 
     spinner = threading.Thread(target=spin_for_the_profiler, daemon=True)
@@ -38,7 +39,7 @@ def test_a_spinning_thread_is_the_top_cost(stack: LocalStack) -> None:
         # When the stack's threads are sampled
         summary = profiler.sample(0.5)
     finally:
-        stop.set()
+        spinning[0] = False
         spinner.join(timeout=5)
     # Then the spinner leads (a tie allowed: under pytest-xdist, execnet's reader thread blocks in
     # C below a Python `read`, so it is sampled as busy as often), it was busy at nearly every tick,
