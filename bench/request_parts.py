@@ -86,14 +86,50 @@ def request_parts(
     }
 
 
-def median_parts(taken_apart: Sequence[dict[str, float] | None], unit_ms: float | None) -> dict[str, Any]:
-    """Each part's median over the requests taken apart (ms, and as a multiple of `unit_ms` when
-    given), and how many could be. The medians need not add up to the median request."""
+CALL_PARTS = ("to_engine", "engine", "back_to_client")
+
+
+def call_parts(
+    sent_ns: int, received_ns: int, spans: Sequence[dict[str, Any]], action: str
+) -> dict[str, float] | None:
+    """A bare AWS call taken apart: from the client's send until the endpoint starts on it (the SDK
+    building and sending it, the server reading it), the engine, and back (the answer sent and
+    parsed). None when the timeline lacks the call."""
+    call = next(
+        (
+            s
+            for s in spans
+            if s["kind"] == "aws"
+            and s["name"] == action
+            and s.get("end_ns") is not None
+            and sent_ns <= s["begin_ns"]
+            and s["end_ns"] <= received_ns
+        ),
+        None,
+    )
+    if call is None:
+        return None
+    return {
+        "to_engine": _ms(call["begin_ns"] - sent_ns),
+        "engine": _ms(call["end_ns"] - call["begin_ns"]),
+        "back_to_client": _ms(received_ns - call["end_ns"]),
+    }
+
+
+def median_parts(
+    taken_apart: Sequence[dict[str, float] | None],
+    unit_ms: float | None,
+    names: Sequence[str] = PARTS,
+    unit: str = "update_item",
+) -> dict[str, Any]:
+    """Each part's median over the requests taken apart (ms, and as a multiple of `unit_ms`, the
+    bare call named `unit`, when given), and how many could be. The medians need not add up to the
+    median request."""
     found = [parts for parts in taken_apart if parts is not None]
     summary: dict[str, Any] = {"requests": len(taken_apart), "taken_apart": len(found)}
-    for name in PARTS:
+    for name in names:
         middle = percentile([parts[name] for parts in found], 0.5)
         summary[f"{name}_ms"] = None if middle is None else round(middle, 2)
         if unit_ms:
-            summary[f"{name}_vs_update_item"] = None if middle is None else round(middle / unit_ms, 2)
+            summary[f"{name}_vs_{unit}"] = None if middle is None else round(middle / unit_ms, 2)
     return summary

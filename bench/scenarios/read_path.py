@@ -1,18 +1,26 @@
 """Read path: `GET /inventory/{id}` against a bare consistent `GetItem` of the same record.
 
-The two are interleaved, one of each per round, so a slow moment of the machine hits both alike.
+The two are interleaved, one of each per round, so a slow moment of the machine hits both alike,
+and both are taken apart on the stack's timeline (`bench/request_parts.py`).
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 from bench.aws_clients import aws_client
 from bench.baselines import consistent_get_ms
+from bench.local_endpoints import timeline
 from bench.quiet import wait_until_quiet
+from bench.request_parts import CALL_PARTS, call_parts, median_parts, request_parts
 from bench.scenario import Context
 from bench.seeding import create_product
 from bench.stats import figures_table, latency, ratio
+
+READ_FUNCTION = "InventoryReadFunction"  # behind GET /inventory/{id}
+READ_CALLS = frozenset({"Query", "GetItem"})
 
 
 def run(ctx: Context) -> dict[str, Any]:
@@ -29,14 +37,30 @@ def run(ctx: Context) -> dict[str, Any]:
     # that would otherwise land on the first rounds, the REST side's two processes more than the other.
     quiet = wait_until_quiet(ctx.stack.pid)
 
+    recorded: dict[str, Any] = {}
+    seconds = min(rounds * 0.05 + 2.0, 60.0)
+    recorder = threading.Thread(
+        target=lambda: recorded.update(timeline(ctx.stack.aws_url, seconds) or {}), daemon=True
+    )
+    recorder.start()
+    time.sleep(0.3)  # the recording has begun before the first round
+
     rest_ms: list[float] = []
     get_ms: list[float] = []
+    rest_times: list[tuple[int, int]] = []
+    get_times: list[tuple[int, int]] = []
     statuses: dict[int, int] = {}
     for _ in range(rounds):
+        sent = time.monotonic_ns()
         reply = ctx.rest.call("GET", f"/inventory/{sku}")
+        rest_times.append((sent, time.monotonic_ns()))
         statuses[reply.status] = statuses.get(reply.status, 0) + 1
         rest_ms.append(reply.ms)
+        sent = time.monotonic_ns()
         get_ms.append(consistent_get_ms(ddb, table, key))
+        get_times.append((sent, time.monotonic_ns()))
+    recorder.join(seconds + 35)
+    spans = recorded.get("spans") or []
 
     rest, bare = latency(rest_ms), latency(get_ms)
     figures = {
@@ -47,6 +71,15 @@ def run(ctx: Context) -> dict[str, Any]:
         "bare_get_item": bare,
         "p50_vs_get_item": ratio(rest["p50_ms"], bare["p50_ms"]),
         "p99_vs_get_item": ratio(rest["p99_ms"], bare["p99_ms"]),
+        # Each taken apart on the stack's timeline, as multiples of the bare GetItem's p50.
+        "rest_parts": median_parts(
+            [request_parts(s, r, spans, READ_FUNCTION, READ_CALLS) for s, r in rest_times],
+            bare["p50_ms"],
+            unit="get_item",
+        ),
+        "bare_parts": median_parts(
+            [call_parts(s, r, spans, "GetItem") for s, r in get_times], bare["p50_ms"], CALL_PARTS, "get_item"
+        ),
     }
     print(figures_table("read path: GET /inventory/{id} vs consistent GetItem", figures))
     return figures

@@ -76,7 +76,10 @@ def test_smoke_counts_stay_exact(smoke_results: dict[str, Any]) -> None:
     assert taken_apart["requests"] == parts["quiet_reserve"]["latency"]["n"]
     assert taken_apart["taken_apart"] == taken_apart["requests"]
     assert all(taken_apart[f"{name}_ms"] >= 0 for name in PARTS) and taken_apart["engine_ms"] > 0
-    assert figures["read_path"]["p50_vs_get_item"] is not None
+    read = figures["read_path"]
+    assert read["p50_vs_get_item"] is not None
+    assert read["rest_parts"]["taken_apart"] == read["rest_parts"]["requests"] == read["rounds"]
+    assert read["bare_parts"]["taken_apart"] == read["rounds"] and read["bare_parts"]["engine_ms"] > 0
     timers = figures["timers"]
     assert timers["holds_placed"] == timers["holds_asked"]
     assert timers["statuses"] == {"EXPIRED": timers["holds_placed"]}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.request_parts import PARTS, median_parts, request_parts
+from bench.request_parts import CALL_PARTS, PARTS, call_parts, median_parts, request_parts
 
 MS = 1_000_000  # nanoseconds
 
@@ -88,3 +88,14 @@ def test_the_summary_gives_each_parts_median_and_how_many_were_taken_apart() -> 
         "taken_apart": 0,
         **{f"{p}_ms": None for p in PARTS},
     }
+
+
+def test_a_bare_call_is_taken_apart_into_the_way_there_the_engine_and_back() -> None:
+    # Given a GetItem sent at 0 and answered at 5 ms, in the engine from 2 to 3 ms, beside a poller's read
+    spans = [span("aws", "GetRecords", 1, 4), span("aws", "GetItem", 2, 3)]
+    # When it is taken apart, then the parts add up to the call
+    assert call_parts(0, 5 * MS, spans, "GetItem") == {"to_engine": 2.0, "engine": 1.0, "back_to_client": 2.0}
+    # And a call the timeline missed is not taken apart
+    assert call_parts(0, 5 * MS, spans[:1], "GetItem") is None
+    summary = median_parts([call_parts(0, 5 * MS, spans, "GetItem")], 2.0, CALL_PARTS, "get_item")
+    assert summary["engine_ms"] == 1.0 and summary["back_to_client_vs_get_item"] == 1.0
