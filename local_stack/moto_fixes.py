@@ -823,6 +823,7 @@ def count_state_transitions() -> None:
 # -- parsing once ---------------------------------------------------------------------------------
 ASL_PROGRAMS_CACHED = 64
 EXECUTION_STARTERS = 16
+EXECUTION_START_DELAY_S = 0.005  # after StartExecution answered: the caller's answer goes back first
 JSON_PATHS_CACHED = 4096
 
 
@@ -951,8 +952,11 @@ def start_executions_in_the_background() -> None:
     """moto's StartExecution starts the execution's thread before it answers, and `Thread.start`
     waits until the new thread has run: under load, until every other runnable thread has had the
     GIL in turn (tens of milliseconds, most of a REST reservation's time). AWS answers
-    StartExecution before the first state runs; here starter threads start the executions'
-    threads in order, so the request answers at once."""
+    StartExecution before the first state runs, and the execution begins some milliseconds later;
+    here starter threads start the executions' threads in order, each EXECUTION_START_DELAY_S after
+    its StartExecution answered. At once, its first states took the stack's one interpreter from the
+    request that started it, still on its way back (the caller's answer, a sandbox's reply, the
+    gateway's): a quiet REST hold's reply waited about a millisecond on them in the stack."""
     if not _once("start_executions_in_the_background"):
         return
     import queue
@@ -960,11 +964,15 @@ def start_executions_in_the_background() -> None:
     from moto.stepfunctions.parser.backend import execution_worker
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
-    pending: queue.SimpleQueue[threading.Thread] = queue.SimpleQueue()
+    pending: queue.SimpleQueue[tuple[float, threading.Thread]] = queue.SimpleQueue()
 
     def starter() -> None:
         while True:
-            pending.get().start()
+            due, thread = pending.get()
+            wait = due - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            thread.start()
 
     # Several starters: each start still waits for its thread to run, and a burst of holds must
     # not queue behind one (an execution started late arms a shorter timer, but late).
@@ -974,7 +982,7 @@ def start_executions_in_the_background() -> None:
     def start(self: ExecutionWorker) -> None:
         thread = threading.Thread(target=self._execution_logic, daemon=True)
         execution_worker.TMP_THREADS.append(thread)
-        pending.put(thread)
+        pending.put((time.monotonic() + EXECUTION_START_DELAY_S, thread))
 
     ExecutionWorker.start = start  # type: ignore[method-assign]
 

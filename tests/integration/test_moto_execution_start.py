@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -13,6 +14,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
+from local_stack import moto_fixes
 from local_stack.stack import LocalStack
 from tests.support import wait_for
 
@@ -119,3 +121,21 @@ def test_starting_an_execution_does_not_wait_for_its_thread() -> None:
     # Then the logic runs on its own thread once it may
     release.set()
     assert ran.wait(10)
+
+
+def test_an_execution_begins_a_moment_after_its_start_answered() -> None:
+    # Given an execution that notes when its logic begins
+    began: list[float] = []
+    ran = threading.Event()
+
+    class Noted:
+        def _execution_logic(self) -> None:
+            began.append(time.monotonic())
+            ran.set()
+
+    # When it is started
+    started = time.monotonic()
+    ExecutionWorker.start(Noted())  # type: ignore[arg-type]
+    # Then its logic begins no sooner than the start delay, so the answer goes back first
+    assert ran.wait(10)
+    assert began[0] - started >= moto_fixes.EXECUTION_START_DELAY_S > 0
