@@ -80,6 +80,14 @@ def _json(data: bytes) -> Any:
         return {}
 
 
+def _seconds(environ: dict[str, Any], default: float = 5.0) -> float:
+    """A local route's `?seconds=N` (the default when absent or not a number)."""
+    try:
+        return float(parse_qs(environ.get("QUERY_STRING", "")).get("seconds", [default])[0])
+    except ValueError:
+        return default
+
+
 def _span_name(environ: dict[str, Any]) -> str:
     """The action of a call, as far as its headers tell (a form-encoded body names its own)."""
     target = environ.get("HTTP_X_AMZ_TARGET", "")
@@ -345,19 +353,9 @@ class AwsEndpoint:
         if path.rstrip("/") == "/_local/calls" and method in ("GET", "DELETE"):
             body: Any = self.reset_calls() if method == "DELETE" else self.calls()
         elif path.rstrip("/") == "/_local/profile" and method == "GET":
-            query = parse_qs(environ.get("QUERY_STRING", ""))
-            try:
-                seconds = float(query.get("seconds", ["5"])[0])
-            except ValueError:
-                seconds = 5.0
-            body = profiler.sample(seconds)
+            body = profiler.sample(_seconds(environ))
         elif path.rstrip("/") == "/_local/timeline" and method == "GET":
-            query = parse_qs(environ.get("QUERY_STRING", ""))
-            try:
-                seconds = float(query.get("seconds", ["5"])[0])
-            except ValueError:
-                seconds = 5.0
-            body = TIMELINE.record(seconds)
+            body = TIMELINE.record(_seconds(environ))
         elif path.rstrip("/") == "/_local/faults":
             status, body = self.faults.route(method, self._read_body(environ))
             data = json.dumps(body).encode()

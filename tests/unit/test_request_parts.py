@@ -18,18 +18,19 @@ def span(kind: str, name: str, begin_ms: float, end_ms: float | None) -> dict[st
     }
 
 
+# A hold sent at 0 and answered at 20 ms: gateway 1-19, its invocation 2-18, two calls inside.
+A_HOLD = [
+    span("gateway", "POST /inventory/SKU/reserve", 1, 19),
+    span("lambda", "ReservationApiFunction", 2, 18),
+    span("aws", "TransactWriteItems", 6, 9),
+    span("aws", "StartExecution", 12, 14),
+]
+HOLD_CALLS = {"TransactWriteItems", "StartExecution"}
+
+
 def test_the_parts_of_a_hold_add_up_to_its_time() -> None:
-    # Given a hold sent at 0 and answered at 20 ms: gateway 1-19, its invocation 2-18, two calls inside
-    spans = [
-        span("gateway", "POST /inventory/SKU/reserve", 1, 19),
-        span("lambda", "ReservationApiFunction", 2, 18),
-        span("aws", "TransactWriteItems", 6, 9),
-        span("aws", "StartExecution", 12, 14),
-    ]
-    # When it is taken apart
-    parts = request_parts(
-        0, 20 * MS, spans, "ReservationApiFunction", {"TransactWriteItems", "StartExecution"}
-    )
+    # Given a hold's spans on the timeline, When it is taken apart
+    parts = request_parts(0, 20 * MS, A_HOLD, "ReservationApiFunction", HOLD_CALLS)
     # Then each part is the gap or the span it names, and together they are the whole request
     assert parts == {
         "to_gateway": 1.0,
@@ -46,22 +47,14 @@ def test_the_parts_of_a_hold_add_up_to_its_time() -> None:
 def test_other_work_of_the_stack_at_the_same_time_is_left_out() -> None:
     # Given, during the hold, a poller's read, another function's invocation and its call, and the
     # previous request's spans before the send
-    spans = [
-        span("gateway", "POST /inventory/SKU/reserve", -9, -1),
-        span("lambda", "ReservationApiFunction", -8, -2),
-        span("aws", "TransactWriteItems", -7, -6),
-        span("gateway", "POST /inventory/SKU/reserve", 1, 19),
+    before = [{**s, "begin_ns": s["begin_ns"] - 20 * MS, "end_ns": s["end_ns"] - 20 * MS} for s in A_HOLD]
+    during = [
         span("lambda", "HoldTaskFunction", 3, 17),
-        span("lambda", "ReservationApiFunction", 2, 18),
         span("aws", "GetRecords", 3, 5),
-        span("aws", "TransactWriteItems", 6, 9),
         span("aws", "UpdateItem", 10, 11),
-        span("aws", "StartExecution", 12, 14),
     ]
     # When it is taken apart, then only the named function and calls count
-    parts = request_parts(
-        0, 20 * MS, spans, "ReservationApiFunction", {"TransactWriteItems", "StartExecution"}
-    )
+    parts = request_parts(0, 20 * MS, before + during + A_HOLD, "ReservationApiFunction", HOLD_CALLS)
     assert parts is not None and parts["engine"] == 5.0 and parts["between_calls"] == 3.0
 
 
