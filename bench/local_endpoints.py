@@ -7,8 +7,12 @@ Any of them may be missing on an older local stack; callers get None and say so 
 from __future__ import annotations
 
 import json
+import threading
+import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -43,3 +47,17 @@ def timeline(aws_url: str, seconds: float) -> dict[str, Any] | None:
     """`{"spans": [{"kind", "name", "begin_ns", "end_ns"}, ...], "dropped": n}` recorded for `seconds`."""
     found = _request(f"{aws_url}/_local/timeline?seconds={seconds:g}", timeout=seconds + 30)
     return found if isinstance(found, dict) and isinstance(found.get("spans"), list) else None
+
+
+@contextmanager
+def timeline_recorded(aws_url: str, seconds: float) -> Iterator[list[dict[str, Any]]]:
+    """Records the stack's timeline for `seconds` around the block (it has begun when the block
+    starts); the list it yields holds the spans once the block is over (empty if none came)."""
+    spans: list[dict[str, Any]] = []
+    recorder = threading.Thread(
+        target=lambda: spans.extend((timeline(aws_url, seconds) or {}).get("spans") or []), daemon=True
+    )
+    recorder.start()
+    time.sleep(0.3)  # the request has reached the stack
+    yield spans
+    recorder.join(seconds + 35)

@@ -39,6 +39,11 @@ def _ms(nanoseconds: int) -> float:
     return nanoseconds / 1e6
 
 
+def _within(span: dict[str, Any], start: int, end: int) -> bool:
+    """A finished span that began and ended between `start` and `end`."""
+    return span.get("end_ns") is not None and start <= span["begin_ns"] and span["end_ns"] <= end
+
+
 def request_parts(
     sent_ns: int, received_ns: int, spans: Sequence[dict[str, Any]], function: str, actions: Collection[str]
 ) -> dict[str, float] | None:
@@ -47,10 +52,7 @@ def request_parts(
     of the stack at the same time, a poller's read or another function's call, is left out). None
     when the timeline lacks one of them (the recording started late or ended early)."""
 
-    def within(span: dict[str, Any], start: int, end: int) -> bool:
-        return span.get("end_ns") is not None and start <= span["begin_ns"] and span["end_ns"] <= end
-
-    gateway = next((s for s in spans if s["kind"] == "gateway" and within(s, sent_ns, received_ns)), None)
+    gateway = next((s for s in spans if s["kind"] == "gateway" and _within(s, sent_ns, received_ns)), None)
     if gateway is None:
         return None
     invoke = next(
@@ -59,7 +61,7 @@ def request_parts(
             for s in spans
             if s["kind"] == "lambda"
             and s["name"] == function
-            and within(s, gateway["begin_ns"], gateway["end_ns"])
+            and _within(s, gateway["begin_ns"], gateway["end_ns"])
         ),
         None,
     )
@@ -69,7 +71,9 @@ def request_parts(
         (
             s
             for s in spans
-            if s["kind"] == "aws" and s["name"] in actions and within(s, invoke["begin_ns"], invoke["end_ns"])
+            if s["kind"] == "aws"
+            and s["name"] in actions
+            and _within(s, invoke["begin_ns"], invoke["end_ns"])
         ),
         key=lambda s: s["begin_ns"],
     )
@@ -96,15 +100,7 @@ def call_parts(
     building and sending it, the server reading it), the engine, and back (the answer sent and
     parsed). None when the timeline lacks the call."""
     call = next(
-        (
-            s
-            for s in spans
-            if s["kind"] == "aws"
-            and s["name"] == action
-            and s.get("end_ns") is not None
-            and sent_ns <= s["begin_ns"]
-            and s["end_ns"] <= received_ns
-        ),
+        (s for s in spans if s["kind"] == "aws" and s["name"] == action and _within(s, sent_ns, received_ns)),
         None,
     )
     if call is None:

@@ -16,7 +16,7 @@ from bench import reservation_calls as calls
 from bench.aws_clients import aws_client
 from bench.baselines import conditional_update_ms, hold_transaction_ms, start_execution_ms
 from bench.load import attempts
-from bench.local_endpoints import timeline
+from bench.local_endpoints import timeline_recorded
 from bench.request_parts import median_parts, request_parts
 from bench.rest_client import Reply
 from bench.scenario import Context
@@ -96,17 +96,9 @@ def _serial_reserve(
 
 def _quiet_reserve_taken_apart(ctx: Context, rounds: int, update_p50: float | None) -> dict[str, Any]:
     """The quiet holds, while the stack records its timeline: each hold's parts (`request_parts`)."""
-    recorded: dict[str, Any] = {}
-    seconds = min(rounds * (QUIET_GAP_S + 0.2) + 2.0, 60.0)
-    recorder = threading.Thread(
-        target=lambda: recorded.update(timeline(ctx.stack.aws_url, seconds) or {}), daemon=True
-    )
-    recorder.start()
-    time.sleep(0.3)  # the recording has begun before the first hold is sent
     sent_and_received: list[tuple[int, int]] = []
-    holds = _serial_reserve(ctx, rounds, "QUIET", QUIET_GAP_S, sent_and_received)
-    recorder.join(seconds + 35)
-    spans = recorded.get("spans") or []
+    with timeline_recorded(ctx.stack.aws_url, min(rounds * (QUIET_GAP_S + 0.2) + 2.0, 60.0)) as spans:
+        holds = _serial_reserve(ctx, rounds, "QUIET", QUIET_GAP_S, sent_and_received)
     taken_apart = [
         request_parts(sent, received, spans, RESERVE_FUNCTION, RESERVE_CALLS)
         for sent, received in sent_and_received

@@ -6,13 +6,12 @@ and both are taken apart on the stack's timeline (`bench/request_parts.py`).
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 
 from bench.aws_clients import aws_client
 from bench.baselines import consistent_get_ms
-from bench.local_endpoints import timeline
+from bench.local_endpoints import timeline_recorded
 from bench.quiet import wait_until_quiet
 from bench.request_parts import CALL_PARTS, call_parts, median_parts, request_parts
 from bench.scenario import Context
@@ -37,30 +36,21 @@ def run(ctx: Context) -> dict[str, Any]:
     # that would otherwise land on the first rounds, the REST side's two processes more than the other.
     quiet = wait_until_quiet(ctx.stack.pid)
 
-    recorded: dict[str, Any] = {}
-    seconds = min(rounds * 0.05 + 2.0, 60.0)
-    recorder = threading.Thread(
-        target=lambda: recorded.update(timeline(ctx.stack.aws_url, seconds) or {}), daemon=True
-    )
-    recorder.start()
-    time.sleep(0.3)  # the recording has begun before the first round
-
     rest_ms: list[float] = []
     get_ms: list[float] = []
     rest_times: list[tuple[int, int]] = []
     get_times: list[tuple[int, int]] = []
     statuses: dict[int, int] = {}
-    for _ in range(rounds):
-        sent = time.monotonic_ns()
-        reply = ctx.rest.call("GET", f"/inventory/{sku}")
-        rest_times.append((sent, time.monotonic_ns()))
-        statuses[reply.status] = statuses.get(reply.status, 0) + 1
-        rest_ms.append(reply.ms)
-        sent = time.monotonic_ns()
-        get_ms.append(consistent_get_ms(ddb, table, key))
-        get_times.append((sent, time.monotonic_ns()))
-    recorder.join(seconds + 35)
-    spans = recorded.get("spans") or []
+    with timeline_recorded(ctx.stack.aws_url, min(rounds * 0.05 + 2.0, 60.0)) as spans:
+        for _ in range(rounds):
+            sent = time.monotonic_ns()
+            reply = ctx.rest.call("GET", f"/inventory/{sku}")
+            rest_times.append((sent, time.monotonic_ns()))
+            statuses[reply.status] = statuses.get(reply.status, 0) + 1
+            rest_ms.append(reply.ms)
+            sent = time.monotonic_ns()
+            get_ms.append(consistent_get_ms(ddb, table, key))
+            get_times.append((sent, time.monotonic_ns()))
 
     rest, bare = latency(rest_ms), latency(get_ms)
     figures = {
